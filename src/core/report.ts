@@ -1,0 +1,44 @@
+import type { Finding } from "./finding.js";
+import type { FormatId } from "./format.js";
+import type { ScanLimits } from "./limits.js";
+import type { Severity } from "./severity.js";
+
+export const REPORT_SCHEMA_VERSION = "1.0.0";
+
+export interface FileReport {
+  /** Virtual path: the path on disk, then container members joined with "!/". */
+  path: string;
+  format: FormatId;
+  /** Size in bytes (decompressed size for members of compressed containers). */
+  size: number;
+  /** SHA-256 of the file's bytes; null for members and when digests were turned off. */
+  sha256: string | null;
+  /** Virtual path of the container this file was found in, when it is a member. */
+  container?: string;
+  findings: Finding[];
+}
+
+export interface ReportSummary {
+  files: number;
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  /** Most severe finding, or null when there are none. */
+  highestSeverity: Severity | null;
+  /** The gate the exit code is computed against. */
+  failOn: Severity;
+  /** True when at least one finding is at or above `failOn`. */
+  failed: boolean;
+  /** Bytes read from disk by the analyzers (digests excluded). */
+  bytesRead: number;
+  durationMs: number;
+}
+
+export interface Report {
+  schemaVersion: string;
+  tool: { name: string; version: string };
+  createdAt: string;
+  targets: string[];
+  limits: ScanLimits;
+  summary: ReportSummary;
+  files: FileReport[];
+}

@@ -1,0 +1,111 @@
+import type { FormatId } from "../core/format.js";
+import type { ByteSource } from "../core/source.js";
+import { looksLikePickle } from "../analyzers/pickle/sniff.js";
+import { SNIFF_HEAD_BYTES, SNIFF_TAIL_BYTES, type Sniff } from "./sniff.js";
+
+function startsWith(buf: Buffer, magic: readonly number[], at = 0): boolean {
+  if (buf.length < at + magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (buf[at + i] !== magic[i]) return false;
+  return true;
+}
+
+const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
+
+/** Fixed magic numbers, checked in order. */
+const MAGICS: ReadonlyArray<{ format: FormatId; magic: number[]; at?: number }> = [
+  { format: "zip", magic: [0x50, 0x4b, 0x03, 0x04] },
+  { format: "zip", magic: [0x50, 0x4b, 0x05, 0x06] },
+  { format: "7z", magic: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c] },
+  { format: "gzip", magic: [0x1f, 0x8b] },
+  { format: "xz", magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
+  { format: "numpy", magic: [0x93, ...ascii("NUMPY")] },
+  { format: "gguf", magic: ascii("GGUF") },
+  { format: "hdf5", magic: [0x89, ...ascii("HDF\r\n"), 0x1a, 0x0a] },
+  { format: "tar", magic: ascii("ustar"), at: 257 },
+];
+
+function isBzip2(h: Buffer): boolean {
+  // "BZh" + block size digit, then a block magic (pi) or the end-of-stream magic (sqrt pi).
+  if (!startsWith(h, ascii("BZh")) || h.length < 10) return false;
+  const level = h[3]!;
+  if (level < 0x31 || level > 0x39) return false;
+  return startsWith(h, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59], 4) || startsWith(h, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90], 4);
+}
+
+function isZlib(h: Buffer): boolean {
+  if (h.length < 2) return false;
+  const cmf = h[0]!;
+  const flg = h[1]!;
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && (cmf * 256 + flg) % 31 === 0 && (flg & 0x20) === 0;
+}
+
+function isLzmaAlone(h: Buffer): boolean {
+  // LZMA "alone" header: properties byte (lc/lp/pb, 0x5d for the defaults), 4-byte dictionary size,
+  // 8-byte uncompressed size. joblib's lzma compressor writes exactly this.
+  if (h.length < 13) return false;
+  const props = h[0]!;
+  if (props >= 9 * 5 * 5) return false;
+  const dict = h.readUInt32LE(1);
+  return props === 0x5d && dict >= 1 << 12 && (dict & (dict - 1)) === 0;
+}
+
+function isSafetensors(h: Buffer, size: number): boolean {
+  if (h.length < 9) return false;
+  const n = h.readBigUInt64LE(0);
+  return n > 1n && n <= BigInt(size - 8) && h[8] === 0x7b; /* "{" */
+}
+
+function isTarChecksum(h: Buffer): boolean {
+  // Pre-POSIX tar has no magic; its header checksum still has to add up.
+  if (h.length < 512) return false;
+  const field = h.subarray(148, 156).toString("latin1").replace(/\0.*$/s, "").trim();
+  if (!/^[0-7]{1,7}$/.test(field)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
+  return sum === parseInt(field, 8) && h[0] !== 0;
+}
+
+function hasZipDirectoryAtEnd(tail: Buffer): boolean {
+  // End-of-central-directory record within the last 64 KiB: a zip with data prepended.
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail[i] === 0x50 && tail[i + 1] === 0x4b && tail[i + 2] === 0x05 && tail[i + 3] === 0x06) return true;
+  }
+  return false;
+}
+
+function isMostlyText(h: Buffer): boolean {
+  if (h.length === 0) return true;
+  const n = Math.min(h.length, 4096);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = h[i]!;
+    if (c === 0) return false;
+    if (c < 0x09 || (c > 0x0d && c < 0x20)) bad++;
+  }
+  return bad / n < 0.02;
+}
+
+/** Recognises a format from content alone (the name only breaks ties between look-alikes). */
+export function detectFormat(s: Sniff): FormatId {
+  const h = s.head;
+  for (const m of MAGICS) if (startsWith(h, m.magic, m.at ?? 0)) return m.format;
+  if (isBzip2(h)) return "bzip2";
+  if (isSafetensors(h, s.size)) return "safetensors";
+  if (looksLikePickle(h)) return "pickle";
+  if (isTarChecksum(h)) return "tar";
+  if (hasZipDirectoryAtEnd(s.tail)) return "zip";
+  if (isZlib(h)) return "zlib";
+  if (isLzmaAlone(h)) return "lzma";
+  const first = h.subarray(0, 1).toString("latin1");
+  if (isMostlyText(h)) return first === "{" || first === "[" ? "json" : "text";
+  return "unknown";
+}
+
+/** Reads the head and tail of a source and detects its format. */
+export async function detectSource(source: ByteSource, name: string): Promise<{ format: FormatId; sniff: Sniff }> {
+  const head = await source.read(0, SNIFF_HEAD_BYTES);
+  const tailStart = Math.max(0, source.size - SNIFF_TAIL_BYTES);
+  const tail = tailStart === 0 ? head : await source.read(tailStart, source.size - tailStart);
+  const sniff: Sniff = { head, tail, size: source.size, name };
+  return { format: detectFormat(sniff), sniff };
+}

@@ -1,0 +1,235 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { analyzerFor } from "../analyzers/registry.js";
+import type { AnalyzerContext, FindingInput } from "../analyzers/analyzer.js";
+import { resolveScanOptions, type ResolvedScanOptions, type ScanOptions } from "../config/scan-options.js";
+import { LimitError, MalformedError, ModelgateError } from "../core/errors.js";
+import type { Finding } from "../core/finding.js";
+import type { FileReport, Report } from "../core/report.js";
+import { openFileSource, type ReadCounter } from "../core/source.js";
+import type { VirtualFile } from "../core/virtual-file.js";
+import { detectSource } from "../detect/detect.js";
+import { getRule } from "../rules/catalog.js";
+import { buildReport } from "./summary.js";
+
+/** Formats that are plain data: no finding when nothing else is wrong. */
+const DATA_FORMATS = new Set(["text", "json"]);
+
+/** State shared by everything scanned under one top-level file. */
+interface FileScanState {
+  options: ResolvedScanOptions;
+  deadline: number;
+  decompressed: number;
+  reports: FileReport[];
+}
+
+export function createFinding(ruleId: string, path: string, member: string | undefined, input: FindingInput): Finding {
+  const rule = getRule(ruleId);
+  const finding: Finding = {
+    ruleId,
+    severity: input.severity ?? rule.severity,
+    title: rule.title,
+    message: input.message,
+    location: { path },
+    cwe: rule.cwe,
+    atlas: rule.atlas,
+    owasp: rule.owasp,
+    remediation: rule.remediation,
+  };
+  if (member !== undefined) finding.location.member = member;
+  if (input.offset !== undefined) finding.location.offset = input.offset;
+  if (input.evidence !== undefined) finding.evidence = input.evidence;
+  return finding;
+}
+
+function errorFinding(e: unknown, report: FileReport, member: string | undefined): Finding {
+  if (e instanceof LimitError) {
+    return createFinding("scanner/limit-exceeded", report.path, member, {
+      message: `${e.message}; the rest of this file was not verified`,
+      evidence: { limit: e.limit, value: e.value, max: e.max },
+    });
+  }
+  if (e instanceof MalformedError) {
+    return createFinding("scanner/unparseable", report.path, member, {
+      message: `${report.format} content could not be parsed: ${e.message}`,
+      ...(e.offset !== undefined ? { offset: e.offset } : {}),
+    });
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return createFinding("scanner/analyzer-error", report.path, member, { message: `the ${report.format} analyzer failed: ${msg}` });
+}
+
+/** Detects, analyzes and recurses into one virtual file. Never throws for content problems. */
+async function scanVirtual(file: VirtualFile, state: FileScanState, container: string | undefined): Promise<void> {
+  const report: FileReport = { path: file.path, format: "unknown", size: file.source.size, sha256: null, findings: [] };
+  if (container !== undefined) report.container = container;
+  state.reports.push(report);
+  const add = (ruleId: string, input: FindingInput): Finding => {
+    const f = createFinding(ruleId, report.path, file.member, input);
+    report.findings.push(f);
+    return f;
+  };
+  try {
+    const { format } = await detectSource(file.source, file.name);
+    report.format = format;
+    const analyzer = analyzerFor(format);
+    if (!analyzer) {
+      if (format === "unknown") add("scanner/unknown-format", { message: "content matches no known model or container format" });
+      else if (!DATA_FORMATS.has(format)) add("scanner/unsupported-format", { message: `${format} content is not analysed by this version of modelgate` });
+      return;
+    }
+    const ctx: AnalyzerContext = {
+      limits: state.options.limits,
+      report: add,
+      setFormat: (f) => {
+        report.format = f;
+      },
+      scanMember: async (member) => {
+        if (member.depth > state.options.limits.maxDepth) {
+          add("scanner/limit-exceeded", {
+            message: `member ${member.member ?? member.path} is nested ${member.depth} containers deep (limit ${state.options.limits.maxDepth}); it was not verified`,
+            evidence: { limit: "maxDepth", value: member.depth, max: state.options.limits.maxDepth },
+          });
+          return;
+        }
+        await scanVirtual(member, state, report.path);
+      },
+      chargeDecompressed: (bytes) => {
+        state.decompressed += bytes;
+        if (state.decompressed > state.options.limits.maxTotalBytes) {
+          throw new LimitError("maxTotalBytes", state.decompressed, state.options.limits.maxTotalBytes, `decompressed more than ${state.options.limits.maxTotalBytes} bytes in total`);
+        }
+      },
+      checkDeadline: () => {
+        if (Date.now() > state.deadline) {
+          throw new LimitError("timeoutMs", state.options.limits.timeoutMs, state.options.limits.timeoutMs, `scan took longer than ${state.options.limits.timeoutMs} ms`);
+        }
+      },
+    };
+    await analyzer.analyze(file, ctx);
+  } catch (e) {
+    report.findings.push(errorFinding(e, report, file.member));
+  }
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+async function scanDiskFile(path: string, options: ResolvedScanOptions, counter: ReadCounter): Promise<FileReport[]> {
+  const state: FileScanState = { options, deadline: Date.now() + options.limits.timeoutMs, decompressed: 0, reports: [] };
+  let source;
+  try {
+    source = await openFileSource(path, counter);
+  } catch (e) {
+    const report: FileReport = { path, format: "unknown", size: 0, sha256: null, findings: [] };
+    report.findings.push(
+      createFinding("scanner/unreadable", path, undefined, { message: `could not open: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+    return [report];
+  }
+  try {
+    await scanVirtual({ path, name: basename(path), depth: 0, source }, state, undefined);
+  } finally {
+    await source.close();
+  }
+  const top = state.reports[0];
+  if (top && options.digest) {
+    try {
+      top.sha256 = await sha256File(path);
+    } catch {
+      // The file was read for analysis; a digest failure leaves sha256 null.
+    }
+  }
+  return state.reports;
+}
+
+/** Expands folders into the files below them (sorted, links to files followed, others reported). */
+async function expand(path: string, out: string[], notes: FileReport[], seen: Set<string>): Promise<void> {
+  const st = await stat(path);
+  if (!st.isDirectory()) {
+    out.push(path);
+    return;
+  }
+  const real = await realpath(path);
+  if (seen.has(real)) return;
+  seen.add(real);
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const child = join(path, entry.name);
+    if (entry.isSymbolicLink()) {
+      const target = await stat(child).catch(() => undefined);
+      if (target?.isFile()) out.push(child);
+      else {
+        notes.push({
+          path: child,
+          format: "unknown",
+          size: 0,
+          sha256: null,
+          findings: [
+            createFinding("scanner/symlink", child, undefined, {
+              message: target ? "link to a folder, not followed" : "dangling link, not followed",
+            }),
+          ],
+        });
+      }
+    } else if (entry.isDirectory()) {
+      await expand(child, out, notes, seen);
+    } else if (entry.isFile()) {
+      out.push(child);
+    } else {
+      notes.push({
+        path: child,
+        format: "unknown",
+        size: 0,
+        sha256: null,
+        findings: [createFinding("scanner/unreadable", child, undefined, { message: "not a regular file (device, socket or pipe); not read" })],
+      });
+    }
+  }
+}
+
+/**
+ * Scans files and folders. Throws ModelgateError (PATH_NOT_FOUND, INVALID_OPTION) for bad arguments;
+ * everything about the content itself is a finding in the report.
+ */
+export async function scan(paths: readonly string[], options: ScanOptions = {}): Promise<Report> {
+  const resolved = resolveScanOptions(options);
+  if (paths.length === 0) throw new ModelgateError("USAGE", "no path to scan");
+  const started = Date.now();
+  const files: string[] = [];
+  const notes: FileReport[] = [];
+  for (const p of paths) {
+    try {
+      await lstat(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ModelgateError(code === "ENOENT" ? "PATH_NOT_FOUND" : "PATH_UNREADABLE", `${p}: ${code === "ENOENT" ? "no such file or folder" : (e as Error).message}`);
+    }
+    try {
+      await expand(p, files, notes, new Set());
+    } catch (e) {
+      throw new ModelgateError("PATH_UNREADABLE", `${p}: ${(e as Error).message}`);
+    }
+  }
+  const counter: ReadCounter = { bytesRead: 0 };
+  const results: FileReport[][] = new Array<FileReport[]>(files.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const path = files[i]!;
+      results[i] = await scanDiskFile(path, resolved, counter);
+      done++;
+      resolved.onProgress?.({ done, total: files.length, path });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(resolved.concurrency, Math.max(1, files.length)) }, worker));
+  const all = [...results.flat(), ...notes];
+  return buildReport({ targets: [...paths], files: all, options: resolved, bytesRead: counter.bytesRead, durationMs: Date.now() - started });
+}

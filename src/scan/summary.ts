@@ -1,0 +1,44 @@
+import type { ResolvedScanOptions } from "../config/scan-options.js";
+import type { FileReport, Report } from "../core/report.js";
+import { REPORT_SCHEMA_VERSION } from "../core/report.js";
+import { SEVERITIES, maxSeverity, meetsGate, type Severity } from "../core/severity.js";
+import { TOOL_NAME, TOOL_VERSION } from "../core/version.js";
+
+export interface BuildReportInput {
+  targets: string[];
+  files: FileReport[];
+  options: ResolvedScanOptions;
+  bytesRead: number;
+  durationMs: number;
+}
+
+/** Assembles the report and its summary; the gate (`failed`) is computed here once. */
+export function buildReport(input: BuildReportInput): Report {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let count = 0;
+  for (const f of input.files) {
+    for (const finding of f.findings) {
+      bySeverity[finding.severity]++;
+      count++;
+    }
+  }
+  const highest = maxSeverity(input.files.flatMap((f) => f.findings.map((x) => x.severity))) ?? null;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    createdAt: new Date().toISOString(),
+    targets: input.targets,
+    limits: input.options.limits,
+    summary: {
+      files: input.files.length,
+      findings: count,
+      bySeverity,
+      highestSeverity: highest,
+      failOn: input.options.failOn,
+      failed: highest !== null && meetsGate(highest, input.options.failOn),
+      bytesRead: input.bytesRead,
+      durationMs: input.durationMs,
+    },
+    files: input.files,
+  };
+}
