@@ -43,3 +43,12 @@ export interface Analyzer {
   readonly version: string;
   analyze(file: VirtualFile, ctx: AnalyzerContext): Promise<void>;
 }
+
+/**
+ * A finding not yet tied to a file: what pure checks shared by several analyzers return
+ * (a chat template found in GGUF metadata and in tokenizer_config.json, a Keras config found in .keras and .h5).
+ * The caller hands it to ctx.report(issue.ruleId, issue).
+ */
+export interface Issue extends FindingInput {
+  ruleId: string;
+}
