@@ -1,0 +1,74 @@
+import { writeFile } from "node:fs/promises";
+import { scan } from "../../scan/scan.js";
+import type { Severity } from "../../core/severity.js";
+import { ModelgateError } from "../../core/errors.js";
+import { getRule } from "../../rules/catalog.js";
+import { formatJson } from "../../report/json.js";
+import { formatSarif } from "../../report/sarif.js";
+import { formatText } from "../../report/text.js";
+import { EXIT } from "../exit-codes.js";
+import { parseLimitOptions } from "../parse-limits.js";
+import { createProgress } from "../progress.js";
+
+interface ScanCliOptions {
+  format?: string;
+  output?: string;
+  failOn?: string;
+  digest?: boolean;
+  limit?: string[];
+  verbose?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+export async function runScan(paths: string[], raw: Record<string, unknown>): Promise<number> {
+  const opts = raw as ScanCliOptions;
+  let limits;
+  try {
+    limits = parseLimitOptions(opts.limit ?? []);
+  } catch (e) {
+    process.stderr.write(`modelgate: ${(e as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+  const progress = createProgress({ enabled: !opts.quiet });
+  let report;
+  try {
+    report = await scan(paths, {
+      failOn: (opts.failOn ?? "high") as Severity,
+      digest: opts.digest !== false,
+      limits,
+      onProgress: progress.update,
+    });
+  } catch (e) {
+    progress.done();
+    if (e instanceof ModelgateError) {
+      process.stderr.write(`modelgate: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  progress.done();
+  const format = opts.format ?? "text";
+  const toFile = opts.output !== undefined;
+  const text =
+    format === "json"
+      ? formatJson(report)
+      : format === "sarif"
+        ? formatSarif(report, { rules: getRule })
+        : formatText(report, { color: !toFile && opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR, verbose: opts.verbose === true });
+  if (toFile) {
+    try {
+      await writeFile(opts.output!, text);
+    } catch (e) {
+      process.stderr.write(`modelgate: cannot write the report to ${opts.output}: ${(e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+    if (!opts.quiet) {
+      const s = report.summary;
+      process.stderr.write(`modelgate: ${s.findings} finding(s) in ${s.files} file(s), gate ${s.failOn}: ${s.failed ? "FAIL" : "PASS"}; report written to ${opts.output}\n`);
+    }
+  } else {
+    process.stdout.write(text);
+  }
+  return report.summary.failed ? EXIT.FINDINGS : EXIT.OK;
+}
