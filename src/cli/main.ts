@@ -23,7 +23,7 @@ function buildProgram(): Command {
     .command("scan")
     .description("Scan model files and folders for hidden code, tampering and content that cannot be verified.")
     .argument("<paths...>", "files or folders to scan (folders are walked; archives are opened)")
-    .addOption(new Option("-f, --format <format>", "report format").choices(["text", "json", "sarif"]).default("text"))
+    .addOption(new Option("-f, --format <format>", "report format").choices(["text", "json", "sarif", "html"]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of standard output")
     .addOption(
       new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity").choices([...SEVERITIES]).default("high"),
@@ -50,7 +50,8 @@ ratioGraceBytes, maxDepth, maxMembers, maxPickleMemo, maxPickleNesting, maxNeste
 Examples:
   modelgate scan model.pt
   modelgate scan ./my-model-folder --format json --output report.json
-  modelgate scan models/ --format sarif --output modelgate.sarif --fail-on medium`,
+  modelgate scan models/ --format sarif --output modelgate.sarif --fail-on medium
+  modelgate scan downloads/ --format html --output report.html`,
     )
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runScan } = await import("./commands/scan.js");

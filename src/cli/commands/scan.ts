@@ -3,6 +3,7 @@ import { scan } from "../../scan/scan.js";
 import type { Severity } from "../../core/severity.js";
 import { ModelgateError } from "../../core/errors.js";
 import { getRule } from "../../rules/catalog.js";
+import { formatHtml } from "../../report/html.js";
 import { formatJson } from "../../report/json.js";
 import { formatSarif } from "../../report/sarif.js";
 import { formatText } from "../../report/text.js";
@@ -55,7 +56,9 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
       ? formatJson(report)
       : format === "sarif"
         ? formatSarif(report, { rules: getRule })
-        : formatText(report, { color: !toFile && opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR, verbose: opts.verbose === true });
+        : format === "html"
+          ? formatHtml(report)
+          : formatText(report, { color: !toFile && opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR, verbose: opts.verbose === true });
   if (toFile) {
     try {
       await writeFile(opts.output!, text);
