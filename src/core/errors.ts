@@ -7,6 +7,7 @@ export type ModelgateErrorCode =
   | "LIMIT_EXCEEDED"
   | "MALFORMED_INPUT"
   | "UNSUPPORTED"
+  | "SYMLINK_NOT_ALLOWED"
   | "TIMEOUT"
   | "INTERNAL";
 

@@ -1,6 +1,9 @@
 import type { FormatId } from "../core/format.js";
 import type { ByteSource } from "../core/source.js";
 import { looksLikePickle } from "../analyzers/pickle/sniff.js";
+import { looksLikeOnnx } from "../analyzers/onnx/sniff.js";
+import { looksLikeTensorflow } from "../analyzers/tensorflow/sniff.js";
+import { sniffUnsupported } from "../analyzers/unsupported/sniff.js";
 import { SNIFF_HEAD_BYTES, SNIFF_TAIL_BYTES, type Sniff } from "./sniff.js";
 
 function startsWith(buf: Buffer, magic: readonly number[], at = 0): boolean {
@@ -50,9 +53,20 @@ function isLzmaAlone(h: Buffer): boolean {
 }
 
 function isSafetensors(h: Buffer, size: number): boolean {
-  if (h.length < 9) return false;
+  // u64 LE header length, then a JSON object. The reference parser (serde_json) accepts whitespace before
+  // the "{", so skip it; and a header longer than the file (a truncated download) still counts — the
+  // analyzer reports the truncation. The length's top 3 bytes must be zero (headers are far below 2^40),
+  // and the object must open with a key or close at once, which keeps text and pickles out.
+  if (h.length < 10) return false;
   const n = h.readBigUInt64LE(0);
-  return n > 1n && n <= BigInt(size - 8) && h[8] === 0x7b; /* "{" */
+  if (n < 2n || n >= 1n << 40n || size < 10) return false;
+  const ws = (c: number | undefined): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+  let i = 8;
+  while (i < Math.min(h.length, 8 + 256) && ws(h[i])) i++;
+  if (h[i] !== 0x7b /* "{" */) return false;
+  i++;
+  while (i < h.length && ws(h[i])) i++;
+  return h[i] === 0x22 /* '"' */ || h[i] === 0x7d; /* "}" */
 }
 
 function isTarChecksum(h: Buffer): boolean {
@@ -89,10 +103,15 @@ function isMostlyText(h: Buffer): boolean {
 export function detectFormat(s: Sniff): FormatId {
   const h = s.head;
   for (const m of MAGICS) if (startsWith(h, m.magic, m.at ?? 0)) return m.format;
+  const unverified = sniffUnsupported(s);
+  if (unverified) return unverified.format;
   if (isBzip2(h)) return "bzip2";
   if (isSafetensors(h, s.size)) return "safetensors";
   if (looksLikePickle(h)) return "pickle";
   if (isTarChecksum(h)) return "tar";
+  // Protobuf has no magic: these walk the head against the ONNX / TensorFlow schemas (strict, cheap).
+  if (looksLikeOnnx(h, s.size, s.name)) return "onnx";
+  if (looksLikeTensorflow(h, s.size, s.name)) return "tf-savedmodel";
   if (hasZipDirectoryAtEnd(s.tail)) return "zip";
   if (isZlib(h)) return "zlib";
   if (isLzmaAlone(h)) return "lzma";

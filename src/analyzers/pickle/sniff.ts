@@ -1,9 +1,34 @@
+import { runStream } from "./machine.js";
+import { OPCODES } from "./opcodes.js";
+
+/** Opcodes interpreted before deciding; a stream that gets this far without an error is a pickle. */
+const SNIFF_OPS = 64;
+/** Good opcodes that make a broken stream a (broken) pickle rather than other data. */
+const GOOD_OPS = 8;
+/** A module or attribute path as picklers write them; text that merely starts with "c" has spaces or punctuation. */
+const DOTTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
 /**
  * Cheap check: does this look like the start of a pickle stream?
- * PLACEHOLDER until the pickle machine lands: PROTO 2–5, or a protocol-0/1 opcode that imports.
+ *
+ * Runs the symbolic machine over the first opcodes (at most SNIFF_OPS, or until STOP): every
+ * opcode must be valid, its operand well-formed (quoted STRINGs, UTF-8 GLOBAL names, PROTO ≤ 5…)
+ * and its stack effect possible (no underflow, no missing memo key). Text and raw numeric data
+ * fail within a few bytes. A stream that breaks (or runs out of `head`, which may be a prefix of a
+ * longer file) still counts when it got far enough to be a pickle: past a valid PROTO and one more
+ * opcode (or an operand cut off by the end of the data), past an import of a well-formed dotted
+ * name, or past a few good opcodes. Such a broken
+ * pickle is then reported as unparseable, never passed as clean.
  */
 export function looksLikePickle(head: Buffer): boolean {
-  if (head.length < 2) return false;
-  if (head[0] === 0x80) return head[1]! >= 2 && head[1]! <= 5;
-  return head[0] === 0x63 /* c GLOBAL */ || head[0] === 0x28 /* ( MARK */ || head[0] === 0x5d /* ] */ || head[0] === 0x7d /* } */;
+  if (head.length < 2 || OPCODES[head[0]!] === undefined) return false;
+  const r = runStream(head, 0, { maxMemo: 4096, maxNesting: 4096, maxOps: SNIFF_OPS, joblib: false, describeErrors: false });
+  if (r.completed || r.budgetExhausted) return true;
+  // r.opcodes counts the opcode that failed.
+  const good = r.opcodes - 1;
+  const imported = r.sites.some((site) => DOTTED_NAME.test(site.module) && DOTTED_NAME.test(site.name));
+  // After a valid PROTO, one more good opcode, or an operand cut off by the end of the data (a length
+  // field larger than what follows: a truncated or deliberately broken pickle).
+  const afterProto = head[0] === 0x80 && (good >= 2 || (good >= 1 && r.truncated));
+  return afterProto || imported || good >= GOOD_OPS;
 }

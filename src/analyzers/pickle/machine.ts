@@ -1,0 +1,1000 @@
+/**
+ * A symbolic pickle virtual machine. It interprets every opcode of protocols 0–5 the way CPython's
+ * unpickler (Modules/_pickle.c) does, over symbolic values (values.ts): nothing is imported, called
+ * or deserialised. What it records is what a real load would have done — every import (GLOBAL,
+ * STACK_GLOBAL, INST, EXT*), how each imported name was used (called, rebuilt or only referenced),
+ * tricks no pickler writes (non-string STACK_GLOBAL operands, BUILD on a module, mutation of an
+ * imported object), persistent ids, and the arguments of callables that unpickle bytes.
+ *
+ * Hostile input: lengths are checked against the remaining bytes before anything is read, the memo,
+ * the stack, the mark depth and the number of distinct globals are bounded, containers keep only
+ * their first items, payloads are views into the input (never copied), and the deadline is
+ * checked every few thousand opcodes. A stream that cannot be read to its STOP keeps everything
+ * found before the failure; the failure is returned, not thrown.
+ */
+import type { Evidence } from "../../core/finding.js";
+import { LimitError, MalformedError, ModelgateError } from "../../core/errors.js";
+import { isJoblibArrayWrapper, joblibArrayLayout } from "./joblib.js";
+import { HIGHEST_PROTOCOL, opcodeName } from "./opcodes.js";
+import { decodeEscapedBytes, decodeRawUnicodeEscape, isPyFloat, parsePyInt } from "./text-operands.js";
+import {
+  CONTAINER_KEEP,
+  FALSE,
+  FLOAT,
+  NONE,
+  TRUE,
+  asText,
+  bigIntOf,
+  decodeUtf8Strict,
+  describeValue,
+  intValue,
+  isPlainData,
+  type CallValue,
+  type DictValue,
+  type GlobalSite,
+  type GlobalValue,
+  type ListValue,
+  type StrValue,
+  type Value,
+} from "./values.js";
+
+/** Constants shorter than this are never handed to `onConstant` (no pickle fits in fewer bytes worth hiding). */
+export const MIN_CONSTANT_BYTES = 16;
+/** Distinct imported names per stream. No model pickle comes near; past it the stream is not verified. */
+export const MAX_DISTINCT_GLOBALS = 100_000;
+/** The stack may hold this many values per allowed nesting level (a 10k nesting limit allows 1M values). */
+export const STACK_PER_NESTING = 100;
+const MAX_NAME_BYTES = 64 * 1024;
+const MAX_RECORDED = 256;
+const DEADLINE_EVERY = 4096;
+
+export type AnomalyKind = "non-string-global-operand" | "module-attribute-overwrite" | "global-mutation" | "unresolved-extension";
+
+/** Something no pickler writes, found while interpreting a stream. */
+export interface Anomaly {
+  kind: AnomalyKind;
+  /** File-relative offset of the opcode. */
+  offset: number;
+  opcode: string;
+  message: string;
+  evidence: Evidence;
+}
+
+/** A str or bytes constant pushed by the stream. */
+export interface ConstantInfo {
+  /** The constant's bytes as the opcode carries them (UTF-8 for unicode opcodes). */
+  data: Buffer;
+  kind: "str" | "bytes";
+  /** File-relative offset of the opcode that pushed it. */
+  offset: number;
+}
+
+/** A call to a callable that unpickles one of its arguments (pickle.loads, basichandlers("pickle", data)…). */
+export interface LoaderCall {
+  offset: number;
+  /** "module.name" of the loader. */
+  loader: string;
+  /** Its positional arguments (the first few). */
+  args: Value[];
+}
+
+export interface MachineOptions {
+  /** Memo entries allowed (ScanLimits.maxPickleMemo). */
+  maxMemo: number;
+  /** Open MARKs allowed; the stack may hold STACK_PER_NESTING times as many values (ScanLimits.maxPickleNesting). */
+  maxNesting: number;
+  /** Stop after this many opcodes without error (used by the sniff). */
+  maxOps?: number;
+  /** Called every few thousand opcodes; throws LimitError when time is up. */
+  checkDeadline?: () => void;
+  /** Added to every reported offset (when `buf` is a window of a larger file). */
+  baseOffset?: number;
+  /** Told about every str/bytes constant of at least MIN_CONSTANT_BYTES. */
+  onConstant?: (c: ConstantInfo) => void;
+  /** True for callables that unpickle their bytes argument (pickle.loads, torch.storage._load_from_bytes…). */
+  isNestedLoader?: (module: string, name: string) => boolean;
+  /** Apply joblib's NumpyArrayWrapper BUILD hook (default true). */
+  joblib?: boolean;
+  /** copyreg extension registry learnt from copyreg.add_extension calls; share it between the streams of one file. */
+  extensions?: Map<number, { module: string; name: string }>;
+  /** Build a MalformedError with a message and offset for a failed stream (default true; the sniff turns it off). */
+  describeErrors?: boolean;
+}
+
+export interface StreamResult {
+  /** Offset in `buf` where the stream starts and where reading stopped (after STOP, or at the failure). */
+  start: number;
+  end: number;
+  /** True when the stream was read up to and including its STOP. */
+  completed: boolean;
+  /** Why the stream could not be read (MalformedError, LimitError or an INTERNAL ModelgateError). */
+  error: ModelgateError | undefined;
+  /** True when the failure is running out of bytes (as opposed to bytes that are not valid). */
+  truncated: boolean;
+  /** True when maxOps opcodes ran without error or STOP. */
+  budgetExhausted: boolean;
+  opcodes: number;
+  /** Highest PROTO seen (0 without one). */
+  protocol: number;
+  /** The value STOP returned. */
+  result: Value | undefined;
+  sites: GlobalSite[];
+  anomalies: Anomaly[];
+  loaderCalls: LoaderCall[];
+  persistentIds: number;
+  /** joblib arrays skipped (raw) or read as inline pickles (object arrays). */
+  joblibArrays: number;
+  /** Inline pickles of joblib object arrays, read as part of this stream's load. */
+  substreams: StreamResult[];
+}
+
+const EMPTY_TUPLE: ListValue = Object.freeze({ kind: "tuple", items: Object.freeze([]) as unknown as Value[], count: 0 }) as ListValue;
+
+/**
+ * Control-flow signal for a failure inside the interpreter loop; becomes a MalformedError in the result.
+ * Deliberately not an Error: capturing a stack trace per failure would dominate the cost of sniffing.
+ */
+class StreamFailure {
+  constructor(
+    readonly message: string,
+    readonly offset: number,
+    readonly truncated: boolean,
+  ) {}
+}
+
+/** The error of every failed stream when `describeErrors` is off (the sniff only needs to know that it failed). */
+const QUIET_FAILURE = new MalformedError("not a valid pickle stream");
+
+class PickleMachine {
+  private readonly buf: Buffer;
+  private readonly end: number;
+  private readonly base: number;
+  private pos: number;
+  private readonly stack: Value[] = [];
+  private readonly marks: number[] = [];
+  private fence = 0;
+  private readonly memo = new Map<number, Value>();
+  private readonly sites = new Map<string, GlobalSite>();
+  /** Attributes set by BUILD on module objects: module path → attribute → value. */
+  private readonly overrides = new Map<string, Map<string, Value>>();
+  private readonly maxStack: number;
+  private readonly maxOps: number;
+  private ops = 0;
+  private opAt = 0;
+  /** Item count of the last popMark(). */
+  private markCount = 0;
+  private readonly res: StreamResult;
+
+  constructor(
+    buf: Buffer,
+    start: number,
+    private readonly opts: MachineOptions,
+  ) {
+    this.buf = buf;
+    this.end = buf.length;
+    this.base = opts.baseOffset ?? 0;
+    this.pos = start;
+    this.maxStack = Math.max(1024, opts.maxNesting * STACK_PER_NESTING);
+    this.maxOps = opts.maxOps ?? Number.POSITIVE_INFINITY;
+    this.res = {
+      start,
+      end: start,
+      completed: false,
+      error: undefined,
+      truncated: false,
+      budgetExhausted: false,
+      opcodes: 0,
+      protocol: 0,
+      result: undefined,
+      sites: [],
+      anomalies: [],
+      loaderCalls: [],
+      persistentIds: 0,
+      joblibArrays: 0,
+      substreams: [],
+    };
+  }
+
+  execute(): StreamResult {
+    try {
+      this.run();
+    } catch (e) {
+      if (e instanceof StreamFailure) {
+        this.res.error = this.opts.describeErrors === false ? QUIET_FAILURE : new MalformedError(e.message, e.offset);
+        this.res.truncated = e.truncated;
+      } else if (e instanceof ModelgateError) {
+        this.res.error = e;
+      } else {
+        this.res.error = new ModelgateError("INTERNAL", `pickle machine failed at offset ${this.base + this.opAt}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    }
+    this.res.end = this.pos;
+    this.res.opcodes = this.ops;
+    this.res.sites = [...this.sites.values()];
+    return this.res;
+  }
+
+  // ---- failures and reading -------------------------------------------------------------------
+
+  private fail(message: string, at = this.opAt, truncated = false): never {
+    throw new StreamFailure(message, this.base + at, truncated);
+  }
+
+  private need(n: number): void {
+    if (n > this.end - this.pos) this.fail(`pickle data was truncated: ${opcodeName(this.buf[this.opAt]!)} needs ${n} bytes, ${this.end - this.pos} remain`, this.opAt, true);
+  }
+
+  private u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  private u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16LE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  private u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  private i32(): number {
+    this.need(4);
+    const v = this.buf.readInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** An 8-byte unsigned length; anything past 2^53 cannot fit in the remaining bytes anyway. */
+  private u64(): number {
+    this.need(8);
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readUInt32LE(this.pos + 4);
+    this.pos += 8;
+    if (hi >= 0x200000) return Number.MAX_SAFE_INTEGER;
+    return hi * 0x100000000 + lo;
+  }
+
+  /** A newline-terminated operand: returns the start and end (exclusive, before the newline). */
+  private line(): [number, number] {
+    const nl = this.buf.indexOf(0x0a, this.pos);
+    if (nl < 0) this.fail(`pickle data was truncated: ${opcodeName(this.buf[this.opAt]!)} operand has no newline`, this.opAt, true);
+    const s = this.pos;
+    this.pos = nl + 1;
+    return [s, nl];
+  }
+
+  private lineText(): string {
+    const [s, e] = this.line();
+    if (e - s > MAX_NAME_BYTES) this.fail(`${opcodeName(this.buf[this.opAt]!)} operand is ${e - s} bytes long`);
+    return this.buf.toString("latin1", s, e);
+  }
+
+  /** A GLOBAL/INST name line: strict UTF-8, not empty (CPython's bad_readline otherwise). */
+  private nameLine(): string {
+    const [s, e] = this.line();
+    if (e === s) this.fail(`${opcodeName(this.buf[this.opAt]!)} has an empty module or name`);
+    if (e - s > MAX_NAME_BYTES) this.fail(`${opcodeName(this.buf[this.opAt]!)} name is ${e - s} bytes long`);
+    let ascii = true;
+    for (let i = s; i < e; i++) {
+      if (this.buf[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return this.buf.toString("latin1", s, e);
+    const text = decodeUtf8Strict(this.buf.subarray(s, e));
+    if (text === undefined) this.fail(`${opcodeName(this.buf[this.opAt]!)} name is not valid UTF-8`);
+    return text;
+  }
+
+  // ---- stack, marks and memo ------------------------------------------------------------------
+
+  private push(v: Value): void {
+    if (this.stack.length >= this.maxStack) {
+      throw new LimitError("maxPickleNesting", this.stack.length + 1, this.maxStack, `pickle stack holds more than ${this.maxStack} values`);
+    }
+    this.stack.push(v);
+  }
+
+  private pop(): Value {
+    if (this.stack.length <= this.fence) this.fail(`unpickling stack underflow at ${opcodeName(this.buf[this.opAt]!)}`);
+    return this.stack.pop()!;
+  }
+
+  private top(): Value {
+    if (this.stack.length <= this.fence) this.fail(`unpickling stack underflow at ${opcodeName(this.buf[this.opAt]!)}`);
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  private pushMark(): void {
+    if (this.marks.length >= this.opts.maxNesting) {
+      throw new LimitError("maxPickleNesting", this.marks.length + 1, this.opts.maxNesting, `pickle opens more than ${this.opts.maxNesting} nested MARKs`);
+    }
+    this.marks.push(this.stack.length);
+    this.fence = this.stack.length;
+  }
+
+  /** Pops to the last MARK; returns the first CONTAINER_KEEP items, sets markCount to how many there were. */
+  private popMark(): Value[] {
+    if (this.marks.length === 0) this.fail(`could not find MARK for ${opcodeName(this.buf[this.opAt]!)}`);
+    const h = this.marks.pop()!;
+    this.fence = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
+    const n = this.stack.length - h;
+    this.markCount = n;
+    const items = this.stack.slice(h, h + Math.min(n, CONTAINER_KEEP));
+    this.stack.length = h;
+    return items;
+  }
+
+  private memoPut(key: number, v: Value): void {
+    this.memo.set(key, v);
+    if (this.memo.size > this.opts.maxMemo) {
+      throw new LimitError("maxPickleMemo", this.memo.size, this.opts.maxMemo, `pickle memo holds more than ${this.opts.maxMemo} entries`);
+    }
+  }
+
+  private memoGet(key: number): Value {
+    const v = this.memo.get(key);
+    if (v === undefined) this.fail(`memo key ${key} was never stored (${opcodeName(this.buf[this.opAt]!)})`);
+    return v;
+  }
+
+  // ---- records --------------------------------------------------------------------------------
+
+  private anomaly(kind: AnomalyKind, message: string, evidence: Evidence): void {
+    if (this.res.anomalies.length >= MAX_RECORDED) return;
+    const opcode = opcodeName(this.buf[this.opAt]!);
+    this.res.anomalies.push({ kind, offset: this.base + this.opAt, opcode, message, evidence: { opcode, ...evidence } });
+  }
+
+  private importGlobal(module: string, name: string): GlobalValue {
+    const key = `${module}\u0000${name}`;
+    let site = this.sites.get(key);
+    if (site === undefined) {
+      if (this.sites.size >= MAX_DISTINCT_GLOBALS) {
+        throw new LimitError("distinctGlobals", this.sites.size + 1, MAX_DISTINCT_GLOBALS, `pickle imports more than ${MAX_DISTINCT_GLOBALS} distinct globals`);
+      }
+      site = {
+        module,
+        name,
+        offset: this.base + this.opAt,
+        opcode: opcodeName(this.buf[this.opAt]!),
+        imports: 0,
+        called: 0,
+        rebuilt: 0,
+        useOffset: undefined,
+        useOpcode: undefined,
+      };
+      this.sites.set(key, site);
+    }
+    site.imports++;
+    return { kind: "global", site, module, name, override: this.overrides.get(module)?.get(name) };
+  }
+
+  private use(callee: Value, how: "called" | "rebuilt", depth = 0): void {
+    const opcode = opcodeName(this.buf[this.opAt]!);
+    if (callee.kind === "global") {
+      const site = callee.site;
+      if (site) {
+        if (how === "called") site.called++;
+        else site.rebuilt++;
+        if (site.useOffset === undefined) {
+          site.useOffset = this.base + this.opAt;
+          site.useOpcode = opcode;
+        }
+      }
+      // A module attribute replaced earlier (BUILD on the module): the replacement is what runs.
+      if (callee.override && depth < 4) this.use(callee.override, how, depth + 1);
+    } else if (depth === 0 && isPlainData(callee)) {
+      this.fail(`${opcode} on ${describeValue(callee)}, which is not callable`);
+    }
+  }
+
+  private constant(src: Buffer, start: number, length: number, kind: "str" | "bytes"): void {
+    if (this.opts.onConstant && length >= MIN_CONSTANT_BYTES) this.opts.onConstant({ data: src.subarray(start, start + length), kind, offset: this.base + this.opAt });
+  }
+
+  /** Pushes a str whose encoded bytes are `length` bytes of `src` at `start` (no copy, no view made). */
+  private pushStr(src: Buffer, start: number, length: number, encoding: "utf8" | "latin1"): void {
+    const v: StrValue = { kind: "str", src, start, length, encoding, text: undefined };
+    this.push(v);
+    this.constant(src, start, length, "str");
+  }
+
+  private pushBytes(start: number, length: number): void {
+    this.push({ kind: "bytes", src: this.buf, start, length });
+    this.constant(this.buf, start, length, "bytes");
+  }
+
+  /** Notes what a call does that the analysis cares about: loaders of nested pickles, extension registrations. */
+  private afterCall(callee: Value, args: readonly Value[]): void {
+    if (callee.kind !== "global" || !callee.site) return;
+    const { module, name } = callee;
+    if (this.opts.isNestedLoader?.(module, name) && this.res.loaderCalls.length < MAX_RECORDED) {
+      this.res.loaderCalls.push({ offset: this.base + this.opAt, loader: `${module}.${name}`, args: args.slice(0, 8) });
+    }
+    if ((module === "copyreg" || module === "copy_reg") && name === "add_extension" && this.opts.extensions) {
+      const m = asText(args[0]);
+      const n = asText(args[1]);
+      const code = bigIntOf(args[2]);
+      if (m !== undefined && n !== undefined && code !== undefined && code > 0n && code <= 0x7fffffffn) {
+        this.opts.extensions.set(Number(code), { module: m, name: n });
+      }
+    }
+  }
+
+  /** SETITEM(S)/APPEND(S)/ADDITEMS/BUILD applied to something that is not a fresh container or object. */
+  private checkMutationTarget(target: Value, allowed: ReadonlyArray<Value["kind"]>): void {
+    const opcode = opcodeName(this.buf[this.opAt]!);
+    if (target.kind === "global") {
+      this.anomaly(
+        "global-mutation",
+        `${opcode} modifies the imported object ${target.site ? `${target.module}.${target.name}` : "(unresolved)"} in place`,
+        { module: target.module, name: target.name },
+      );
+    } else if (isPlainData(target) && !allowed.includes(target.kind)) {
+      this.fail(`${opcode} on ${describeValue(target)}`);
+    }
+  }
+
+  private addItems(target: Value, items: Value[], count: number): void {
+    if (target.kind === "list" || target.kind === "set") {
+      target.count += count;
+      for (let i = 0; i < items.length && target.items.length < CONTAINER_KEEP; i++) target.items.push(items[i]!);
+    }
+  }
+
+  private setItems(target: Value, items: Value[], pairs: number): void {
+    if (target.kind !== "dict") return;
+    target.count += pairs;
+    for (let i = 0; i + 1 < items.length && target.keys.length < CONTAINER_KEEP; i += 2) {
+      target.keys.push(items[i]!);
+      target.values.push(items[i + 1]!);
+    }
+  }
+
+  private dictFrom(items: Value[], count: number): DictValue {
+    const d: DictValue = { kind: "dict", keys: [], values: [], count: 0 };
+    this.setItems(d, items, count / 2);
+    return d;
+  }
+
+  private build(): void {
+    const state = this.pop();
+    const inst = this.top();
+    if (inst.kind === "global") {
+      this.moduleOverwrite(inst, state);
+      return;
+    }
+    if (inst.kind === "call") {
+      if (inst.state === undefined) inst.state = state;
+      if (this.opts.joblib !== false && isJoblibArrayWrapper(inst)) this.joblibArray(inst);
+      return;
+    }
+    if (isPlainData(inst) && state.kind !== "none") this.fail(`BUILD on ${describeValue(inst)}`);
+  }
+
+  /** BUILD on an imported object: sets attributes of a module or class at load time. */
+  private moduleOverwrite(target: GlobalValue, state: Value): void {
+    const path = target.site ? `${target.module}.${target.name}` : undefined;
+    const attrs: string[] = [];
+    const dicts: Value[] = [state];
+    if (state.kind === "tuple") dicts.splice(0, 1, ...state.items.slice(0, 2));
+    for (const d of dicts) {
+      if (d.kind !== "dict") continue;
+      for (let i = 0; i < d.keys.length; i++) {
+        const k = asText(d.keys[i]);
+        if (k === undefined) continue;
+        attrs.push(k);
+        if (path !== undefined) {
+          let m = this.overrides.get(path);
+          if (m === undefined) this.overrides.set(path, (m = new Map()));
+          m.set(k, d.values[i]!);
+        }
+      }
+    }
+    const shown = attrs.slice(0, 8).join(", ") + (attrs.length > 8 ? ", …" : "");
+    this.anomaly(
+      "module-attribute-overwrite",
+      `BUILD sets attributes${attrs.length ? ` (${shown})` : ""} on the imported object ${path ?? "(unresolved)"}, replacing module or class state at load time`,
+      { module: target.module, name: target.name, attributes: shown },
+    );
+  }
+
+  /** joblib's BUILD hook: skip the raw array bytes, or read the object array's inline pickle. */
+  private joblibArray(wrapper: CallValue): void {
+    const layout = joblibArrayLayout(wrapper.state);
+    if (layout.kind === "invalid") this.fail(`joblib array wrapper cannot be read: ${layout.reason}`);
+    this.res.joblibArrays++;
+    if (layout.kind === "object") {
+      const sub = new PickleMachine(this.buf, this.pos, { ...this.opts, joblib: false }).execute();
+      this.res.substreams.push(sub);
+      this.pos = sub.end;
+      if (sub.error) {
+        this.res.truncated = sub.truncated;
+        throw sub.error;
+      }
+      if (!sub.completed) this.fail("joblib object array pickle did not finish");
+    } else {
+      if (layout.aligned) {
+        const pad = this.u8();
+        this.need(pad);
+        this.pos += pad;
+      }
+      this.need(layout.bytes);
+      this.pos += layout.bytes;
+    }
+    this.stack[this.stack.length - 1] = { kind: "opaque", what: "a joblib numpy array" };
+  }
+
+  private stackGlobal(): void {
+    const nameV = this.pop();
+    const moduleV = this.pop();
+    if (moduleV.kind === "str" && nameV.kind === "str") {
+      const m = asText(moduleV);
+      const n = asText(nameV);
+      if (m === undefined || n === undefined) this.fail("STACK_GLOBAL operand is not valid text");
+      this.push(this.importGlobal(m, n));
+      return;
+    }
+    // Not a pickler's output: an attacker is computing the name (memo type confusion, attribute overwrite…).
+    this.anomaly(
+      "non-string-global-operand",
+      `STACK_GLOBAL takes its module from ${describeValue(moduleV)} and its name from ${describeValue(nameV)}; picklers only ever write strings there`,
+      { moduleOperand: moduleV.kind, nameOperand: nameV.kind },
+    );
+    for (const v of [moduleV, nameV]) {
+      if (v.kind !== "str" && isPlainData(v)) this.fail(`STACK_GLOBAL requires str, got ${describeValue(v)}`);
+    }
+    const resolve = (v: Value): string | undefined => (v.kind === "str" ? asText(v) : v.kind === "global" ? asText(v.override) : undefined);
+    const m = resolve(moduleV);
+    const n = resolve(nameV);
+    if (m !== undefined && n !== undefined) this.push(this.importGlobal(m, n));
+    else this.push({ kind: "global", site: undefined, module: "?", name: "?", override: undefined });
+  }
+
+  private extension(code: number): void {
+    const known = this.opts.extensions?.get(code);
+    if (known) {
+      this.push(this.importGlobal(known.module, known.name));
+      return;
+    }
+    this.anomaly("unresolved-extension", `${opcodeName(this.buf[this.opAt]!)} refers to extension code ${code}, which no copyreg.add_extension call in this file registers`, {
+      code,
+    });
+    this.push({ kind: "global", site: undefined, module: "?", name: `<extension ${code}>`, override: undefined });
+  }
+
+  private call(opcode: string, callee: Value, args: Value, argItems: readonly Value[], how: "called" | "rebuilt"): void {
+    this.use(callee, how);
+    this.afterCall(callee, argItems);
+    const v: CallValue = { kind: "call", opcode, callee, args, state: undefined, offset: this.base + this.opAt };
+    this.push(v);
+  }
+
+  private tupleOf(items: Value[], count: number): ListValue {
+    return count === 0 ? EMPTY_TUPLE : { kind: "tuple", items, count };
+  }
+
+  private checkArgs(args: Value, what: string): void {
+    if (args.kind === "none" || args.kind === "bool" || args.kind === "int" || args.kind === "float") {
+      this.fail(`${opcodeName(this.buf[this.opAt]!)} ${what} is ${describeValue(args)}, not a tuple`);
+    }
+  }
+
+  // ---- the interpreter loop -------------------------------------------------------------------
+
+  private run(): void {
+    const buf = this.buf;
+    for (;;) {
+      if (this.ops >= this.maxOps) {
+        this.res.budgetExhausted = true;
+        return;
+      }
+      if (this.pos >= this.end) this.fail("pickle data was truncated: no STOP opcode", this.pos, true);
+      this.opAt = this.pos;
+      const op = buf[this.pos++]!;
+      if (++this.ops % DEADLINE_EVERY === 0) this.opts.checkDeadline?.();
+      switch (op) {
+        // -- literals
+        case 0x49: {
+          // INT
+          const t = this.lineText();
+          if (t === "00" || t === "01") {
+            this.push(t === "01" ? TRUE : FALSE);
+            break;
+          }
+          const v = parsePyInt(t, 0, true);
+          if (v === undefined) this.fail(`INT operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+          this.push(intValue(v));
+          break;
+        }
+        case 0x4a: // BININT
+          this.push(intValue(this.i32()));
+          break;
+        case 0x4b: // BININT1
+          this.push(intValue(this.u8()));
+          break;
+        case 0x4d: // BININT2
+          this.push(intValue(this.u16()));
+          break;
+        case 0x4c: {
+          // LONG
+          let t = this.lineText();
+          if (t.endsWith("L")) t = t.slice(0, -1);
+          const v = parsePyInt(t, 0);
+          if (v === undefined) this.fail(`LONG operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+          this.push(intValue(v));
+          break;
+        }
+        case 0x8a: // LONG1
+        case 0x8b: {
+          // LONG4
+          const n = op === 0x8a ? this.u8() : this.i32();
+          if (n < 0) this.fail("LONG pickle has negative byte count");
+          this.need(n);
+          let value: bigint | undefined;
+          if (n === 0) value = 0n;
+          else if (n <= 64) {
+            value = BigInt(`0x${Buffer.from(buf.subarray(this.pos, this.pos + n)).reverse().toString("hex")}`);
+            if (buf[this.pos + n - 1]! & 0x80) value -= 1n << BigInt(8 * n);
+          }
+          this.pos += n;
+          this.push(intValue(value));
+          break;
+        }
+        case 0x46: {
+          // FLOAT
+          const t = this.lineText();
+          if (!isPyFloat(t)) this.fail(`FLOAT operand ${JSON.stringify(t.slice(0, 40))} is not a float`);
+          this.push(FLOAT);
+          break;
+        }
+        case 0x47: // BINFLOAT
+          this.need(8);
+          this.pos += 8;
+          this.push(FLOAT);
+          break;
+        case 0x4e: // NONE
+          this.push(NONE);
+          break;
+        case 0x88: // NEWTRUE
+          this.push(TRUE);
+          break;
+        case 0x89: // NEWFALSE
+          this.push(FALSE);
+          break;
+        case 0x53: {
+          // STRING
+          const [s, e] = this.line();
+          const q = buf[s];
+          if (e - s < 2 || (q !== 0x27 && q !== 0x22) || buf[e - 1] !== q) this.fail("the STRING opcode argument must be quoted");
+          const data = decodeEscapedBytes(buf, s + 1, e - 1);
+          if (data === undefined) this.fail("STRING operand has an invalid escape");
+          this.pushStr(data, 0, data.length, "latin1");
+          break;
+        }
+        case 0x54: // BINSTRING
+        case 0x55: {
+          // SHORT_BINSTRING
+          const n = op === 0x55 ? this.u8() : this.i32();
+          if (n < 0) this.fail("BINSTRING pickle has negative byte count");
+          this.need(n);
+          this.pushStr(buf, this.pos, n, "latin1");
+          this.pos += n;
+          break;
+        }
+        case 0x56: {
+          // UNICODE
+          const [s, e] = this.line();
+          const text = decodeRawUnicodeEscape(buf, s, e);
+          if (text === undefined) this.fail("UNICODE operand has an invalid \\u escape");
+          const v: StrValue = { kind: "str", src: undefined, start: 0, length: e - s, encoding: "utf8", text };
+          this.push(v);
+          if (e - s >= MIN_CONSTANT_BYTES && this.opts.onConstant) {
+            const bytes = Buffer.from(text, /^[\0-\xff]*$/.test(text) ? "latin1" : "utf8");
+            this.constant(bytes, 0, bytes.length, "str");
+          }
+          break;
+        }
+        case 0x8c: // SHORT_BINUNICODE
+        case 0x58: // BINUNICODE
+        case 0x8d: {
+          // BINUNICODE8
+          const n = op === 0x8c ? this.u8() : op === 0x58 ? this.u32() : this.u64();
+          this.need(n);
+          this.pushStr(buf, this.pos, n, "utf8");
+          this.pos += n;
+          break;
+        }
+        case 0x43: // SHORT_BINBYTES
+        case 0x42: // BINBYTES
+        case 0x8e: // BINBYTES8
+        case 0x96: {
+          // BYTEARRAY8
+          const n = op === 0x43 ? this.u8() : op === 0x42 ? this.u32() : this.u64();
+          this.need(n);
+          this.pushBytes(this.pos, n);
+          this.pos += n;
+          break;
+        }
+        case 0x97: // NEXT_BUFFER
+          this.push({ kind: "opaque", what: "an out-of-band buffer" });
+          break;
+        case 0x98: // READONLY_BUFFER
+          this.top();
+          break;
+
+        // -- containers
+        case 0x5d: // EMPTY_LIST
+          this.push({ kind: "list", items: [], count: 0 });
+          break;
+        case 0x29: // EMPTY_TUPLE
+          this.push(EMPTY_TUPLE);
+          break;
+        case 0x7d: // EMPTY_DICT
+          this.push({ kind: "dict", keys: [], values: [], count: 0 });
+          break;
+        case 0x8f: // EMPTY_SET
+          this.push({ kind: "set", items: [], count: 0 });
+          break;
+        case 0x6c: {
+          // LIST
+          const items = this.popMark();
+          this.push({ kind: "list", items, count: this.markCount });
+          break;
+        }
+        case 0x74: {
+          // TUPLE
+          const items = this.popMark();
+          this.push(this.tupleOf(items, this.markCount));
+          break;
+        }
+        case 0x85: // TUPLE1
+          this.push(this.tupleOf([this.pop()], 1));
+          break;
+        case 0x86: {
+          // TUPLE2
+          const b = this.pop();
+          const a = this.pop();
+          this.push(this.tupleOf([a, b], 2));
+          break;
+        }
+        case 0x87: {
+          // TUPLE3
+          const c = this.pop();
+          const b = this.pop();
+          const a = this.pop();
+          this.push(this.tupleOf([a, b, c], 3));
+          break;
+        }
+        case 0x91: {
+          // FROZENSET
+          const items = this.popMark();
+          this.push({ kind: "frozenset", items, count: this.markCount });
+          break;
+        }
+        case 0x64: {
+          // DICT
+          const items = this.popMark();
+          if (this.markCount % 2 !== 0) this.fail("odd number of items for DICT");
+          this.push(this.dictFrom(items, this.markCount));
+          break;
+        }
+        case 0x61: {
+          // APPEND
+          const v = this.pop();
+          const target = this.top();
+          this.checkMutationTarget(target, ["list"]);
+          this.addItems(target, [v], 1);
+          break;
+        }
+        case 0x65: {
+          // APPENDS
+          const items = this.popMark();
+          const n = this.markCount;
+          const target = this.top();
+          this.checkMutationTarget(target, ["list"]);
+          this.addItems(target, items, n);
+          break;
+        }
+        case 0x90: {
+          // ADDITEMS
+          const items = this.popMark();
+          const n = this.markCount;
+          const target = this.top();
+          this.checkMutationTarget(target, ["set"]);
+          this.addItems(target, items, n);
+          break;
+        }
+        case 0x73: {
+          // SETITEM
+          const v = this.pop();
+          const k = this.pop();
+          const target = this.top();
+          this.checkMutationTarget(target, ["dict", "list"]);
+          this.setItems(target, [k, v], 1);
+          break;
+        }
+        case 0x75: {
+          // SETITEMS
+          const items = this.popMark();
+          const n = this.markCount;
+          if (n % 2 !== 0) this.fail("odd number of items for SETITEMS");
+          const target = this.top();
+          this.checkMutationTarget(target, ["dict", "list"]);
+          this.setItems(target, items, n / 2);
+          break;
+        }
+
+        // -- stack and marks
+        case 0x28: // MARK
+          this.pushMark();
+          break;
+        case 0x30: // POP
+          if (this.marks.length > 0 && this.marks[this.marks.length - 1] === this.stack.length) {
+            this.marks.pop();
+            this.fence = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
+          } else this.pop();
+          break;
+        case 0x31: // POP_MARK
+          this.popMark();
+          break;
+        case 0x32: // DUP
+          this.push(this.top());
+          break;
+
+        // -- memo
+        case 0x67: {
+          // GET
+          const t = this.lineText();
+          const k = parsePyInt(t, 10);
+          if (k === undefined) this.fail(`GET operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+          this.push(this.memoGet(Number(k)));
+          break;
+        }
+        case 0x68: // BINGET
+          this.push(this.memoGet(this.u8()));
+          break;
+        case 0x6a: // LONG_BINGET
+          this.push(this.memoGet(this.u32()));
+          break;
+        case 0x70: {
+          // PUT
+          const t = this.lineText();
+          const k = parsePyInt(t, 10);
+          if (k === undefined) this.fail(`PUT operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+          if (k < 0n) this.fail("negative PUT argument");
+          this.memoPut(Number(k), this.top());
+          break;
+        }
+        case 0x71: // BINPUT
+          this.memoPut(this.u8(), this.top());
+          break;
+        case 0x72: // LONG_BINPUT
+          this.memoPut(this.u32(), this.top());
+          break;
+        case 0x94: // MEMOIZE
+          this.memoPut(this.memo.size, this.top());
+          break;
+
+        // -- imports and calls
+        case 0x63: {
+          // GLOBAL
+          const module = this.nameLine();
+          const name = this.nameLine();
+          this.push(this.importGlobal(module, name));
+          break;
+        }
+        case 0x93: // STACK_GLOBAL
+          this.stackGlobal();
+          break;
+        case 0x82: // EXT1
+          this.extension(this.u8());
+          break;
+        case 0x83: // EXT2
+          this.extension(this.u16());
+          break;
+        case 0x84: {
+          // EXT4
+          const code = this.i32();
+          if (code <= 0) this.fail(`EXT4 code ${code} is not positive`);
+          this.extension(code);
+          break;
+        }
+        case 0x52: {
+          // REDUCE
+          const args = this.pop();
+          const callee = this.pop();
+          this.checkArgs(args, "argument");
+          this.call("REDUCE", callee, args, args.kind === "tuple" ? args.items : [], "called");
+          break;
+        }
+        case 0x81: {
+          // NEWOBJ
+          const args = this.pop();
+          const cls = this.pop();
+          this.checkArgs(args, "argument");
+          this.call("NEWOBJ", cls, args, args.kind === "tuple" ? args.items : [], "rebuilt");
+          break;
+        }
+        case 0x92: {
+          // NEWOBJ_EX
+          const kwargs = this.pop();
+          const args = this.pop();
+          const cls = this.pop();
+          this.checkArgs(args, "argument");
+          this.checkArgs(kwargs, "keyword argument");
+          this.call("NEWOBJ_EX", cls, args, args.kind === "tuple" ? args.items : [], "called");
+          break;
+        }
+        case 0x69: {
+          // INST
+          const module = this.nameLine();
+          const name = this.nameLine();
+          const cls = this.importGlobal(module, name);
+          const items = this.popMark();
+          this.call("INST", cls, this.tupleOf(items, this.markCount), items, "called");
+          break;
+        }
+        case 0x6f: {
+          // OBJ
+          const items = this.popMark();
+          if (this.markCount < 1) this.fail("OBJ without a class");
+          const cls = items[0]!;
+          const args = items.slice(1);
+          this.call("OBJ", cls, this.tupleOf(args, this.markCount - 1), args, "called");
+          break;
+        }
+        case 0x62: // BUILD
+          this.build();
+          break;
+        case 0x50: {
+          // PERSID
+          const [s, e] = this.line();
+          for (let i = s; i < e; i++) if (buf[i]! >= 0x80) this.fail("persistent IDs in protocol 0 must be ASCII strings");
+          this.res.persistentIds++;
+          const pid: StrValue = { kind: "str", src: buf, start: s, length: e - s, encoding: "latin1", text: undefined };
+          this.push({ kind: "persistent", pid });
+          break;
+        }
+        case 0x51: // BINPERSID
+          this.res.persistentIds++;
+          this.push({ kind: "persistent", pid: this.pop() });
+          break;
+
+        // -- framing and control
+        case 0x80: {
+          // PROTO
+          const v = this.u8();
+          if (v > HIGHEST_PROTOCOL) this.fail(`unsupported pickle protocol: ${v}`);
+          if (v > this.res.protocol) this.res.protocol = v;
+          break;
+        }
+        case 0x95: // FRAME
+          // Framing does not change what the opcodes mean. CPython's C unpickler refuses a frame that
+          // runs past the data, but the pure-Python one (pickle._Unpickler, used by dill and others)
+          // reads on, so a short frame must not end the analysis.
+          this.u64();
+          break;
+        case 0x2e: // STOP
+          this.res.result = this.pop();
+          this.res.completed = true;
+          return;
+        default:
+          this.fail(`invalid load key ${opcodeName(op)}`);
+      }
+    }
+  }
+}
+
+/** Interprets one pickle stream of `buf` starting at `start`. Never throws: failures are in `error`. */
+export function runStream(buf: Buffer, start: number, opts: MachineOptions): StreamResult {
+  return new PickleMachine(buf, start, opts).execute();
+}

@@ -1,0 +1,249 @@
+/**
+ * Symbolic values of the pickle machine. Nothing here is ever turned into a live object:
+ * a value records what the unpickler would have built (a literal, a container, an imported
+ * global, the result of a call), bounded so that hostile input cannot blow up memory.
+ */
+
+/** Containers keep at most this many items; the rest are only counted. */
+export const CONTAINER_KEEP = 64;
+/** Text of str values is decoded only up to this many bytes; longer ones keep their bytes and length. */
+export const TEXT_CAP = 1024 * 1024;
+
+/** One imported name in a stream, shared by every use of it (deduplicated by module and name). */
+export interface GlobalSite {
+  module: string;
+  name: string;
+  /** Stream offset (file-relative) of the first opcode that imported it. */
+  offset: number;
+  /** Opcode that first imported it: GLOBAL, STACK_GLOBAL, INST, EXT1/2/4. */
+  opcode: string;
+  /** How many opcodes imported it. */
+  imports: number;
+  /** Times it was called (REDUCE, INST, OBJ, NEWOBJ_EX). */
+  called: number;
+  /** Times it was rebuilt without its constructor (NEWOBJ). */
+  rebuilt: number;
+  /** Offset of the first call or rebuild, when there was one. */
+  useOffset: number | undefined;
+  /** Opcode of that first call or rebuild. */
+  useOpcode: string | undefined;
+}
+
+export interface NoneValue {
+  kind: "none";
+}
+export interface BoolValue {
+  kind: "bool";
+  value: boolean;
+}
+export interface IntValue {
+  kind: "int";
+  /** A number when it is a safe integer (no BigInt allocation on the hot path); undefined when the literal is too long to be worth decoding. */
+  value: number | bigint | undefined;
+}
+export interface FloatValue {
+  kind: "float";
+}
+export interface StrValue {
+  kind: "str";
+  /** The buffer holding the encoded bytes at `start` (the stream itself, never a copy), when the opcode carries bytes. */
+  src: Buffer | undefined;
+  start: number;
+  /** How `data` decodes: UTF-8 (BINUNICODE…) or Latin-1 (Python 2 STRING opcodes). */
+  encoding: "utf8" | "latin1";
+  /** Decoded text, filled lazily (see strText) and only up to TEXT_CAP. */
+  text: string | undefined;
+  /** Length of the encoded payload in bytes. */
+  length: number;
+}
+export interface BytesValue {
+  kind: "bytes";
+  /** The buffer holding the bytes at `start` (the stream itself, never a copy). */
+  src: Buffer;
+  start: number;
+  length: number;
+}
+export interface ListValue {
+  kind: "list" | "tuple" | "set" | "frozenset";
+  items: Value[];
+  count: number;
+}
+export interface DictValue {
+  kind: "dict";
+  keys: Value[];
+  values: Value[];
+  count: number;
+}
+export interface GlobalValue {
+  kind: "global";
+  /** Undefined when the name could not be resolved (non-string STACK_GLOBAL operands, unknown extension code). */
+  site: GlobalSite | undefined;
+  module: string;
+  name: string;
+  /** Set when a BUILD on a module object replaced this attribute earlier in the stream. */
+  override: Value | undefined;
+}
+export interface CallValue {
+  kind: "call";
+  /** The opcode that made the object: REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ. */
+  opcode: string;
+  callee: Value;
+  args: Value;
+  /** State applied by BUILD, if any. */
+  state: Value | undefined;
+  offset: number;
+}
+export interface PersistentValue {
+  kind: "persistent";
+  pid: Value;
+}
+/** Something the machine cannot describe further: an out-of-band buffer, a joblib array. */
+export interface OpaqueValue {
+  kind: "opaque";
+  what: string;
+}
+
+export type Value =
+  | NoneValue
+  | BoolValue
+  | IntValue
+  | FloatValue
+  | StrValue
+  | BytesValue
+  | ListValue
+  | DictValue
+  | GlobalValue
+  | CallValue
+  | PersistentValue
+  | OpaqueValue;
+
+export const NONE: NoneValue = Object.freeze({ kind: "none" });
+export const TRUE: BoolValue = Object.freeze({ kind: "bool", value: true });
+export const FALSE: BoolValue = Object.freeze({ kind: "bool", value: false });
+export const FLOAT: FloatValue = Object.freeze({ kind: "float" });
+
+const SMALL_INTS: IntValue[] = Array.from({ length: 256 }, (_, i) => Object.freeze({ kind: "int", value: i }) as IntValue);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+export function intValue(v: number | bigint | undefined): IntValue {
+  if (typeof v === "number") return v >= 0 && v < 256 ? SMALL_INTS[v]! : { kind: "int", value: v };
+  if (typeof v === "bigint" && v >= -MAX_SAFE && v <= MAX_SAFE) return intValue(Number(v));
+  return { kind: "int", value: v };
+}
+
+/** The value of an int as a bigint (undefined for non-ints and undecoded literals). */
+export function bigIntOf(v: Value | undefined): bigint | undefined {
+  if (v?.kind !== "int" || v.value === undefined) return undefined;
+  return typeof v.value === "bigint" ? v.value : BigInt(v.value);
+}
+
+/** The bytes of a str or bytes value (a view, made on demand); undefined for str decoded from a text line. */
+export function valueBytes(v: StrValue | BytesValue): Buffer | undefined {
+  return v.src === undefined ? undefined : v.src.subarray(v.start, v.start + v.length);
+}
+
+const UTF8_STRICT = new TextDecoder("utf-8", { fatal: true });
+
+/** The text of a str value, decoded on first use; undefined past TEXT_CAP or for invalid UTF-8. */
+export function strText(v: StrValue): string | undefined {
+  if (v.text !== undefined) return v.text;
+  if (v.src === undefined || v.length > TEXT_CAP) return undefined;
+  if (v.encoding === "latin1") v.text = v.src.toString("latin1", v.start, v.start + v.length);
+  else {
+    const text = decodeUtf8Strict(v.src.subarray(v.start, v.start + v.length));
+    if (text === undefined) return undefined;
+    v.text = text;
+  }
+  return v.text;
+}
+
+/** Strict UTF-8 decoding, undefined when the bytes are not valid UTF-8. */
+export function decodeUtf8Strict(buf: Buffer): string | undefined {
+  let ascii = true;
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return buf.toString("latin1");
+  try {
+    return UTF8_STRICT.decode(buf);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text of `v` when it is a str value whose text is known. */
+export function asText(v: Value | undefined): string | undefined {
+  return v?.kind === "str" ? strText(v) : undefined;
+}
+
+/** Looks up a str key in a dict value (only among the kept entries). */
+export function dictGet(d: Value | undefined, key: string): Value | undefined {
+  if (d?.kind !== "dict") return undefined;
+  for (let i = 0; i < d.keys.length; i++) if (asText(d.keys[i]) === key) return d.values[i];
+  return undefined;
+}
+
+/** True for values that are certainly not callable and not classes (literals and builtin containers). */
+export function isPlainData(v: Value): boolean {
+  switch (v.kind) {
+    case "none":
+    case "bool":
+    case "int":
+    case "float":
+    case "str":
+    case "bytes":
+    case "list":
+    case "tuple":
+    case "set":
+    case "frozenset":
+    case "dict":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A short human description of a value for messages ("str 'os'", "the result of builtins.getattr(…)"). */
+export function describeValue(v: Value, depth = 0): string {
+  switch (v.kind) {
+    case "none":
+      return "None";
+    case "bool":
+      return v.value ? "True" : "False";
+    case "int":
+      return v.value === undefined ? "int" : `int ${v.value.toString()}`;
+    case "float":
+      return "float";
+    case "str": {
+      const t = strText(v);
+      return t === undefined ? `str (${v.length} bytes)` : `str ${JSON.stringify(t.length > 60 ? `${t.slice(0, 60)}…` : t)}`;
+    }
+    case "bytes":
+      return `bytes (${v.length} bytes)`;
+    case "list":
+    case "tuple":
+    case "set":
+    case "frozenset":
+      return `${v.kind} of ${v.count}`;
+    case "dict":
+      return `dict of ${v.count}`;
+    case "global": {
+      const name = v.site ? `global ${v.module}.${v.name}` : "an unresolved global";
+      return v.override && depth < 2 ? `${name} (overwritten with ${describeValue(v.override, depth + 1)})` : name;
+    }
+    case "call":
+      return depth > 2 ? "the result of a call" : `the result of ${describeCallee(v.callee, depth + 1)}(…)`;
+    case "persistent":
+      return "a persistent id";
+    case "opaque":
+      return v.what;
+  }
+}
+
+function describeCallee(v: Value, depth: number): string {
+  if (v.kind === "global") return v.site ? `${v.module}.${v.name}` : "an unresolved global";
+  return describeValue(v, depth);
+}

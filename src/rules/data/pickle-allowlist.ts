@@ -1,0 +1,250 @@
+/**
+ * Reviewed allowlist of pickle globals that real, benign ML files import.
+ *
+ * Every entry was seen in files written by the libraries themselves: test/fixtures/pickle-globals/
+ * gen_real_globals.py saves torch state dicts, checkpoints and whole nn.Modules (zip and legacy formats),
+ * TorchScript archives, scikit-learn estimators (pickle and joblib), xgboost models, pandas frames, scipy
+ * sparse matrices, numpy arrays/random states and standard-library values, and lists what they import
+ * (real-globals.json; the classifier test checks every one is "safe"). Entries not produced there (numpy 2
+ * module names, lightgbm, HF training arguments, …) say where they come from in their reason.
+ *
+ * What "safe" means here: importing the global and calling it with any arguments a pickle can build gives the
+ * pickle no power it does not already have — no code from strings, no processes, files, network or imports by
+ * name. A safe callable may call a callable it is handed (copyreg._reconstructor, _rebuild_from_type_v2): the
+ * callable itself must then come from another global, which is classified on its own.
+ *
+ * Matching rules (applied by src/analyzers/pickle/classify.ts; deny entries always win):
+ * - `module` is compared after alias normalisation (numpy._core → numpy.core, __builtin__ → builtins,
+ *   copy_reg → copyreg, _collections → collections, sklearn.externals.joblib → joblib).
+ * - `names: [...]` match exactly, dotted names included only when listed as such.
+ * - `names: "*"` matches any undotted name; with `classesOnly`, only class-shaped names (CapWords, possibly
+ *   after leading underscores) and Cython's `__pyx_unpickle_<Class>` helpers.
+ * - `submodules: true` extends the entry to every module below `module`.
+ */
+
+export interface PickleAllowEntry {
+  readonly module: string;
+  readonly names: "*" | readonly string[];
+  readonly reason: string;
+  /** Also match every submodule of `module`. */
+  readonly submodules?: boolean;
+  /** With `names: "*"`: only class-shaped names and Cython unpickle helpers. */
+  readonly classesOnly?: boolean;
+}
+
+const TORCH_STORAGE_CLASSES = [
+  "BFloat16Storage", "BoolStorage", "ByteStorage", "CharStorage", "ComplexDoubleStorage", "ComplexFloatStorage",
+  "DoubleStorage", "FloatStorage", "HalfStorage", "IntStorage", "LongStorage", "QInt32Storage", "QInt8Storage",
+  "QUInt2x4Storage", "QUInt4x2Storage", "QUInt8Storage", "ShortStorage",
+] as const;
+
+export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
+  // ------------------------------------------------------------------------------ standard library
+  {
+    module: "builtins",
+    names: [
+      "set", "frozenset", "bytearray", "bytes", "complex", "slice", "range", "object", "int", "float", "str", "list",
+      "dict", "tuple", "bool", "type", "Ellipsis", "NotImplemented",
+      "long", "unicode", "xrange", "basestring",
+    ],
+    reason:
+      "value types rebuilt from their own data (protocols 0-2 spell them __builtin__.long/xrange/…); object is the base passed to copyreg._reconstructor; type(None) and type(...) pickle as builtins.type. memoryview, print and the functions are not here: no data file needs them",
+  },
+  { module: "copyreg", names: ["_reconstructor", "__newobj__", "__newobj_ex__"], reason: "the helpers every protocol uses to rebuild instances: cls.__new__ then __setstate__/BUILD" },
+  { module: "_codecs", names: ["encode"], reason: "protocols 0-2 write bytes as _codecs.encode(text, 'latin1'); it only re-encodes a string" },
+  { module: "collections", names: ["OrderedDict", "defaultdict", "deque", "Counter", "UserDict", "UserList", "UserString"], reason: "containers: state dicts are OrderedDicts; defaultdict's factory is another global, classified on its own" },
+  { module: "datetime", names: ["datetime", "date", "time", "timedelta", "timezone"], reason: "date and time values rebuilt from their packed bytes" },
+  { module: "decimal", names: ["Decimal"], reason: "decimal numbers rebuilt from a string" },
+  { module: "fractions", names: ["Fraction"], reason: "rational numbers rebuilt from a string" },
+  { module: "uuid", names: ["UUID", "SafeUUID"], reason: "UUID values rebuilt from an integer (uuid's node-id helpers that run commands are denied)" },
+  {
+    module: "pathlib",
+    names: ["PurePath", "PurePosixPath", "PureWindowsPath", "Path", "PosixPath", "WindowsPath"],
+    reason: "path values: building one touches nothing; the Path methods that read or write files are denied as dotted names",
+  },
+  { module: "argparse", names: ["Namespace"], reason: "command-line arguments saved in checkpoints (fairseq, many training scripts): a plain attribute bag" },
+  { module: "types", names: ["SimpleNamespace"], reason: "a plain attribute bag used for configs" },
+  { module: "re", names: ["_compile"], reason: "compiled regular expressions pickle as re._compile(pattern, flags); compiling runs no code" },
+  { module: "array", names: ["array", "_array_reconstructor"], reason: "typed arrays rebuilt from their machine bytes" },
+
+  // ------------------------------------------------------------------------------------------ numpy
+  {
+    module: "numpy",
+    names: [
+      "ndarray", "dtype", "matrix", "recarray", "record", "generic",
+      "bool_", "bool8", "byte", "ubyte", "short", "ushort", "intc", "uintc", "int_", "uint", "longlong", "ulonglong",
+      "intp", "uintp", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+      "half", "single", "double", "longdouble", "float_", "float16", "float32", "float64", "float96", "float128", "longfloat",
+      "csingle", "cdouble", "clongdouble", "complex_", "complex64", "complex128", "complex192", "complex256",
+      "cfloat", "clongfloat", "longcomplex", "singlecomplex",
+      "object_", "str_", "unicode_", "bytes_", "string_", "void", "datetime64", "timedelta64",
+    ],
+    reason: "arrays, dtypes and scalar types (estimators store dtype classes such as numpy.float64 as parameters)",
+  },
+  { module: "numpy.core.multiarray", names: ["_reconstruct", "scalar"], reason: "ndarray.__reduce__ and numpy scalars rebuild through these (numpy 2 spells the module numpy._core.multiarray)" },
+  { module: "numpy.core._multiarray_umath", names: ["_reconstruct", "scalar"], reason: "the C module that defines numpy.core.multiarray's _reconstruct and scalar" },
+  { module: "numpy.core.numeric", names: ["_frombuffer"], reason: "protocol-5 array pickles rebuild from an out-of-band buffer" },
+  { module: "numpy.core.records", names: ["recarray", "record"], reason: "record arrays rebuilt from their buffer" },
+  { module: "numpy.matrixlib.defmatrix", names: ["matrix"], reason: "numpy.matrix's defining module" },
+  { module: "numpy.ma.core", names: ["MaskedArray", "_mareconstruct", "MaskedConstant", "mvoid"], reason: "masked arrays rebuild through _mareconstruct" },
+  { module: "numpy.ma.mrecords", names: ["MaskedRecords", "_mrreconstruct"], reason: "masked record arrays rebuilt through _mrreconstruct" },
+  { module: "numpy.random._pickle", names: ["__randomstate_ctor", "__generator_ctor", "__bit_generator_ctor"], reason: "random states and generators pickle through these constructors (sklearn estimators keep RandomState objects)" },
+  { module: "numpy.random", names: ["__RandomState_ctor"], reason: "numpy < 1.17 spelling of the RandomState constructor" },
+  { module: "numpy.random", names: "*", submodules: true, classesOnly: true, reason: "RandomState, Generator and the bit generators (MT19937, PCG64, Philox, SFC64, SeedSequence): seeded state only" },
+  { module: "numpy.dtypes", names: "*", classesOnly: true, reason: "numpy >= 1.25 dtype classes (Float64DType, …)" },
+
+  // ------------------------------------------------------------------------------------------ torch
+  { module: "torch", names: TORCH_STORAGE_CLASSES, reason: "storage types named in torch.save's persistent ids (zip and legacy formats)" },
+  { module: "torch", names: ["UntypedStorage", "TypedStorage", "Size", "device", "Tensor"], reason: "shapes, devices and the tensor type recorded in checkpoints" },
+  {
+    module: "torch",
+    names: [
+      "float32", "float", "float64", "double", "float16", "half", "bfloat16", "complex32", "chalf", "complex64", "cfloat",
+      "complex128", "cdouble", "uint8", "int8", "int16", "short", "int32", "int", "int64", "long", "bool",
+      "qint8", "quint8", "qint32", "quint4x2", "quint2x4",
+      "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "uint16", "uint32", "uint64",
+    ],
+    reason: "dtype objects, pickled by name when a checkpoint stores a dtype",
+  },
+  {
+    module: "torch",
+    names: [
+      "strided", "sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "_mkldnn",
+      "per_tensor_affine", "per_channel_affine", "per_tensor_symmetric", "per_channel_symmetric", "per_channel_affine_float_qparams",
+      "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
+    ],
+    reason: "layout, quantisation-scheme and memory-format objects pickled by name (quantised and sparse tensors)",
+  },
+  { module: "torch.cuda", names: TORCH_STORAGE_CLASSES, reason: "CUDA storage types named in old (pre-1.0) checkpoints" },
+  {
+    module: "torch._utils",
+    names: [
+      "_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_parameter", "_rebuild_parameter_with_state",
+      "_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_sparse_csr_tensor", "_rebuild_nested_tensor",
+      "_rebuild_device_tensor_from_numpy", "_rebuild_device_tensor_from_cpu_tensor", "_rebuild_meta_tensor_no_storage",
+      "_rebuild_wrapper_subclass", "_rebuild_xla_tensor", "_rebuild_mps_tensor",
+    ],
+    reason: "tensor.__reduce_ex__ rebuilds tensors and parameters from storages through these (backward hooks they accept only run during backward, and must come from other globals)",
+  },
+  { module: "torch._tensor", names: ["_rebuild_from_type", "_rebuild_from_type_v2"], reason: "tensor subclasses (and Parameter in torch 2) rebuild through these; the function they call is another global" },
+  { module: "torch.storage", names: ["UntypedStorage", "TypedStorage"], reason: "storage classes (torch >= 2 names); _load_from_bytes is denied separately" },
+  { module: "torch.serialization", names: ["_get_layout"], reason: "layout lookup by name used by sparse-tensor pickles" },
+  { module: "torch.nn.parameter", names: ["Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer"], reason: "parameters in whole-module saves" },
+  {
+    module: "torch.nn.modules",
+    names: "*",
+    submodules: true,
+    classesOnly: true,
+    reason: "layer classes rebuilt by whole-module torch.save (cls.__new__ then __setstate__); constructing one only allocates parameters. Functions such as register_module_forward_hook are not class-shaped and stay unknown",
+  },
+  { module: "torch.nn", names: "*", classesOnly: true, reason: "the same layer classes re-exported as torch.nn.Linear, …" },
+  {
+    module: "torch.nn.functional",
+    names: [
+      "relu", "relu6", "gelu", "silu", "mish", "elu", "selu", "celu", "leaky_relu", "rrelu", "glu", "hardtanh", "hardswish",
+      "hardsigmoid", "logsigmoid", "softplus", "softshrink", "tanhshrink", "softsign", "tanh", "sigmoid", "softmax",
+      "log_softmax", "softmin",
+    ],
+    reason: "activation functions stored as attributes (TransformerEncoderLayer.activation = F.relu)",
+  },
+  { module: "torch.optim", names: "*", submodules: true, classesOnly: true, reason: "optimizers and LR schedulers saved whole (their state is tensors and numbers)" },
+  {
+    module: "torch.jit._pickle",
+    names: ["build_intlist", "build_doublelist", "build_boollist", "build_tensorlist", "build_tensor_from_id", "restore_type_tag"],
+    reason: "TorchScript archives (data.pkl, constants.pkl) rebuild typed lists through these; they return their argument",
+  },
+  {
+    module: "__torch__",
+    names: "*",
+    submodules: true,
+    reason: "TorchScript class names in TorchScript archives: resolved by TorchScript's own loader from the archive, and not importable by Python's pickle",
+  },
+
+  // -------------------------------------------------------------------------------- scikit-learn
+  {
+    module: "sklearn",
+    names: "*",
+    submodules: true,
+    classesOnly: true,
+    reason:
+      "estimators, transformers and their helper types (Tree, loss and link classes, binners, BallTree/KDTree, Bunch). scikit-learn's API contract is that an estimator's __init__ only stores its parameters; the denylist wins for the modules that touch files, processes or joblib (datasets, utils._testing, utils._joblib)",
+  },
+  { module: "sklearn", names: ["newObj"], submodules: true, reason: "BallTree/KDTree/DistanceMetric __reduce__ helper: cls.__new__(cls)" },
+  { module: "joblib.numpy_pickle", names: ["NumpyArrayWrapper"], reason: "joblib's marker for an array stored inline after it; object arrays continue as a pickle in the same stream, which the joblib analyzer must scan" },
+
+  // ------------------------------------------------------------------------------- xgboost, lightgbm
+  {
+    module: "xgboost.sklearn",
+    names: ["XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor"],
+    reason: "xgboost's scikit-learn wrappers (parameters plus a Booster)",
+  },
+  { module: "xgboost.core", names: ["Booster"], reason: "Booster.__setstate__ loads the model from the pickled raw bytes" },
+  { module: "xgboost.compat", names: ["XGBoostLabelEncoder"], reason: "label encoder kept by older xgboost classifiers" },
+  {
+    module: "lightgbm.sklearn",
+    names: ["LGBMModel", "LGBMClassifier", "LGBMRegressor", "LGBMRanker"],
+    reason: "LightGBM's scikit-learn wrappers (not installed here: from LightGBM's documented pickling of its estimators)",
+  },
+  { module: "lightgbm.basic", names: ["Booster"], reason: "Booster.__setstate__ loads the model from its text dump (lightgbm.basic.Dataset, which can start network training, is not here)" },
+
+  // ------------------------------------------------------------------------------------------ pandas
+  {
+    module: "pandas",
+    names: [
+      "DataFrame", "Series", "Index", "RangeIndex", "MultiIndex", "DatetimeIndex", "TimedeltaIndex", "PeriodIndex",
+      "CategoricalIndex", "IntervalIndex", "Categorical", "CategoricalDtype", "Timestamp", "Timedelta", "Period",
+      "Interval", "NaT", "NA", "DatetimeTZDtype", "PeriodDtype", "IntervalDtype", "SparseDtype", "StringDtype",
+      "BooleanDtype", "Int8Dtype", "Int16Dtype", "Int32Dtype", "Int64Dtype", "UInt8Dtype", "UInt16Dtype", "UInt32Dtype",
+      "UInt64Dtype", "Float32Dtype", "Float64Dtype",
+    ],
+    reason: "pandas data types re-exported at the top level",
+  },
+  {
+    module: "pandas.core",
+    names: "*",
+    submodules: true,
+    classesOnly: true,
+    reason: "frames, series, indexes, block managers, extension arrays and dtypes; the denylist wins for eval/query (core.computation) and the DataFrame writer methods",
+  },
+  {
+    module: "pandas._libs",
+    names: "*",
+    submodules: true,
+    classesOnly: true,
+    reason: "Cython types behind timestamps, periods, intervals, offsets, sparse indexes and NA; the CSV parser (_libs.parsers) is not here",
+  },
+  { module: "pandas.core.indexes.base", names: ["_new_Index"], reason: "Index.__reduce__ helper" },
+  { module: "pandas.core.indexes.datetimes", names: ["_new_DatetimeIndex"], reason: "DatetimeIndex.__reduce__ helper" },
+  { module: "pandas.core.indexes.period", names: ["_new_PeriodIndex"], reason: "PeriodIndex.__reduce__ helper" },
+  { module: "pandas.core.internals.blocks", names: ["new_block", "_unpickle_block"], reason: "block rebuilding helpers" },
+  { module: "pandas._libs.internals", names: ["_unpickle_block"], reason: "block rebuilding helper" },
+  { module: "pandas._libs.tslibs.timestamps", names: ["_unpickle_timestamp"], reason: "Timestamp.__reduce__ helper" },
+  { module: "pandas._libs.tslibs.timedeltas", names: ["_timedelta_unpickle"], reason: "Timedelta.__reduce__ helper" },
+  { module: "pandas._libs.tslibs.nattype", names: ["__nat_unpickle"], reason: "NaT.__reduce__ helper" },
+  { module: "pytz", names: ["_p", "_UTC", "utc", "UTC"], reason: "pytz time zones pickle as _p(zone, …), which only looks the zone up in pytz's own table" },
+  { module: "dateutil.tz.tz", names: ["tzutc", "tzoffset"], reason: "fixed-offset dateutil zones used by pandas timestamps (tzfile/tzlocal, which read files, are not here)" },
+
+  // ------------------------------------------------------------------------------------------- scipy
+  {
+    module: "scipy.sparse",
+    names: [
+      "csr_matrix", "csc_matrix", "coo_matrix", "lil_matrix", "dok_matrix", "bsr_matrix", "dia_matrix",
+      "csr_array", "csc_array", "coo_array", "lil_array", "dok_array", "bsr_array", "dia_array", "spmatrix",
+    ],
+    submodules: true,
+    reason: "sparse matrices (TF-IDF outputs, one-hot encodings); the defining module varies by version (scipy.sparse._csr, .csr, ._arrays)",
+  },
+
+  // ------------------------------------------------------------------------------- Hugging Face Trainer
+  {
+    module: "transformers.training_args",
+    names: ["TrainingArguments", "OptimizerNames"],
+    reason: "training_args.bin, written by the HF Trainer with torch.save on most fine-tuned model repositories: a dataclass and an enum",
+  },
+  { module: "transformers.training_args_seq2seq", names: ["Seq2SeqTrainingArguments"], reason: "training_args.bin of seq2seq fine-tunes: a TrainingArguments subclass" },
+  {
+    module: "transformers.trainer_utils",
+    names: ["IntervalStrategy", "SchedulerType", "HubStrategy", "EvaluationStrategy", "SaveStrategy", "FSDPOption", "ShardedDDPOption"],
+    reason: "enums stored inside TrainingArguments",
+  },
+];
