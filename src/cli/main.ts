@@ -58,6 +58,39 @@ Examples:
       process.exitCode = await runScan(paths, opts);
     });
 
+  program
+    .command("hash")
+    .description("Print a model's manifest digest in the OpenSSF model-signing format (the digest a signature covers).")
+    .argument("<model>", "model folder, or a single model file")
+    .addOption(new Option("--method <method>", "one digest per file, or per shard of each file").choices(["files", "shards"]).default("files"))
+    .addOption(new Option("--hash-type <type>", "hash algorithm for each file or shard").choices(["sha256", "blake2b"]).default("sha256"))
+    .option("--shard-size <bytes>", "shard size for --method shards (default 1000000000)")
+    .option("--ignore-paths <paths...>", "files or folders to leave out: relative to the current directory, or to the model")
+    .option("--allow-symlinks", "hash a symbolic link as the file it points to (default: a link is an error)")
+    .addOption(new Option("-f, --format <format>", "text: the digest; json: also every file's digest").choices(["text", "json"]).default("text"))
+    .option("-q, --quiet", "no progress bar on standard error")
+    .addHelpText(
+      "after",
+      `
+Always left out: .git, .gitattributes, .github, .gitignore. The digest is sha256 over the digests of every
+file (or shard) in path order, the same subject digest model_signing writes; it changes when any file is
+added, removed or changed. Files are hashed on all cores.
+
+Exit codes:
+  0  hashed
+  2  usage error, or a path that cannot be read (missing, unreadable, a symbolic link without --allow-symlinks)
+
+Examples:
+  modelgate hash ./my-model
+  modelgate hash ./my-model --format json > manifest.json
+  modelgate hash ./llama --method shards --shard-size 1000000000
+  modelgate hash ./my-model --ignore-paths README.md docs/`,
+    )
+    .action(async (model: string, opts: Record<string, unknown>) => {
+      const { runHash } = await import("./commands/hash.js");
+      process.exitCode = await runHash(model, opts);
+    });
+
   return program;
 }
 
