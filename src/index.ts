@@ -7,7 +7,7 @@
  */
 export { scan, createFinding } from "./scan/scan.js";
 export { resolveScanOptions, type ScanOptions, type ResolvedScanOptions, type ScanProgress } from "./config/scan-options.js";
-export type { Report, FileReport, ReportSummary } from "./core/report.js";
+export type { Report, FileReport, FolderReport, ReportSummary } from "./core/report.js";
 export { REPORT_SCHEMA_VERSION } from "./core/report.js";
 export type { Finding, FindingLocation, Evidence } from "./core/finding.js";
 export { SEVERITIES, meetsGate, severityRank, type Severity } from "./core/severity.js";

@@ -18,6 +18,14 @@ export interface FileReport {
   findings: Finding[];
 }
 
+/** What a folder argument is as a whole (e.g. a Hugging Face model folder) and which files a loader reads. */
+export interface FolderReport {
+  path: string;
+  kind: "huggingface" | "unknown";
+  /** Files a loader would read, relative to the folder. */
+  loaderFiles: string[];
+}
+
 export interface ReportSummary {
   files: number;
   findings: number;
@@ -41,4 +49,5 @@ export interface Report {
   limits: ScanLimits;
   summary: ReportSummary;
   files: FileReport[];
+  folders: FolderReport[];
 }

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, join, relative, sep } from "node:path";
+import { analyzeModelFolder } from "../analyzers/hf/folder.js";
 import { analyzerFor } from "../analyzers/registry.js";
 import type { AnalyzerContext, FindingInput } from "../analyzers/analyzer.js";
 import { resolveScanOptions, type ResolvedScanOptions, type ScanOptions } from "../config/scan-options.js";
 import { LimitError, MalformedError, ModelgateError } from "../core/errors.js";
 import type { Finding } from "../core/finding.js";
-import type { FileReport, Report } from "../core/report.js";
+import type { FileReport, FolderReport, Report } from "../core/report.js";
 import { openFileSource, type ReadCounter } from "../core/source.js";
 import type { VirtualFile } from "../core/virtual-file.js";
 import { detectSource } from "../detect/detect.js";
@@ -231,5 +232,30 @@ export async function scan(paths: readonly string[], options: ScanOptions = {}):
   };
   await Promise.all(Array.from({ length: Math.min(resolved.concurrency, Math.max(1, files.length)) }, worker));
   const all = [...results.flat(), ...notes];
-  return buildReport({ targets: [...paths], files: all, options: resolved, bytesRead: counter.bytesRead, durationMs: Date.now() - started });
+  const folders = await analyzeFolders(paths, files, all);
+  return buildReport({ targets: [...paths], files: all, folders, options: resolved, bytesRead: counter.bytesRead, durationMs: Date.now() - started });
+}
+
+/**
+ * Folder-level checks for each folder argument (a Hugging Face model folder: which files a loader reads,
+ * custom code named by auto_map). Their findings join the report of the file they are about.
+ */
+async function analyzeFolders(paths: readonly string[], files: string[], reports: FileReport[]): Promise<FolderReport[]> {
+  const out: FolderReport[] = [];
+  for (const dir of paths) {
+    if (!(await stat(dir)).isDirectory()) continue;
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
+    const rel = files.filter((f) => f.startsWith(prefix)).map((f) => relative(dir, f));
+    const summary = await analyzeModelFolder(dir, rel);
+    out.push({ path: dir, kind: summary.kind, loaderFiles: summary.loaderFiles });
+    for (const issue of summary.issues) {
+      let target = reports.find((r) => r.path === issue.path);
+      if (!target) {
+        target = { path: issue.path, format: "directory", size: 0, sha256: null, findings: [] };
+        reports.push(target);
+      }
+      target.findings.push(createFinding(issue.ruleId, issue.path, undefined, issue));
+    }
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import type { ResolvedScanOptions } from "../config/scan-options.js";
-import type { FileReport, Report } from "../core/report.js";
+import type { FileReport, FolderReport, Report } from "../core/report.js";
 import { REPORT_SCHEMA_VERSION } from "../core/report.js";
 import { SEVERITIES, maxSeverity, meetsGate, type Severity } from "../core/severity.js";
 import { TOOL_NAME, TOOL_VERSION } from "../core/version.js";
@@ -7,6 +7,7 @@ import { TOOL_NAME, TOOL_VERSION } from "../core/version.js";
 export interface BuildReportInput {
   targets: string[];
   files: FileReport[];
+  folders?: FolderReport[];
   options: ResolvedScanOptions;
   bytesRead: number;
   durationMs: number;
@@ -40,5 +41,6 @@ export function buildReport(input: BuildReportInput): Report {
       durationMs: input.durationMs,
     },
     files: input.files,
+    folders: input.folders ?? [],
   };
 }
