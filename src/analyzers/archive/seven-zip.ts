@@ -4,7 +4,7 @@ import { createMemberFile, type VirtualFile } from "../../core/virtual-file.js";
 import { OutputGuard, isMemberLimit } from "../../walk/output-guard.js";
 import { sevenZipExtract, sevenZipList } from "../../walk/seven-zip/seven-zip.js";
 import type { Analyzer, AnalyzerContext } from "../analyzer.js";
-import { createCappedReporter } from "./capped-report.js";
+import { createCappedReporter } from "../capped-report.js";
 import { checkLink, checkMemberPath } from "./member-path.js";
 import { classifyMessages } from "./seven-zip-stream.js";
 

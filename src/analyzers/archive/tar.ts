@@ -4,7 +4,7 @@ import { createMemberFile, type VirtualFile } from "../../core/virtual-file.js";
 import { isSequentialSource } from "../../walk/streamed-source.js";
 import { readTarEntries, type TarEnd, type TarEntry } from "../../walk/tar/tar-reader.js";
 import type { Analyzer, AnalyzerContext } from "../analyzer.js";
-import { createCappedReporter, type CappedReporter } from "./capped-report.js";
+import { createCappedReporter, type CappedReporter } from "../capped-report.js";
 import { checkLink, checkMemberPath } from "./member-path.js";
 
 /** Largest pax extended header or GNU long-name record read. */

@@ -24,7 +24,7 @@ import {
   type LocalHeader,
 } from "../../walk/zip/zip-records.js";
 import type { Analyzer, AnalyzerContext } from "../analyzer.js";
-import { createCappedReporter, type CappedReporter } from "./capped-report.js";
+import { createCappedReporter, type CappedReporter } from "../capped-report.js";
 import { checkLink, checkMemberPath } from "./member-path.js";
 import { checkDuplicates, checkLocalHeader, classifyZip, findGaps, findOverlaps, hex, isTorchStorage, type ZipKind, type ZipMemberLayout } from "./zip-checks.js";
 

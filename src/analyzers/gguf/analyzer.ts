@@ -2,7 +2,7 @@ import type { Analyzer, AnalyzerContext } from "../analyzer.js";
 import type { VirtualFile } from "../../core/virtual-file.js";
 import { analyzeChatTemplate, MAX_TEMPLATE_CHARS } from "../jinja/chat-template.js";
 import { JINJA_RULE } from "../jinja/issues.js";
-import { createCappedReporter, type CappedReporter } from "../safetensors/capped-report.js";
+import { createCappedReporter, type CappedReporter } from "../capped-report.js";
 import { scanUnaccountedRegions } from "../safetensors/hidden-data.js";
 import { createMetadataReporter } from "../safetensors/metadata-report.js";
 import { DEFAULT_GGUF_LIMITS, parseGgufHeader, type GgufHeader, type GgufKeyValue, type KeepPolicy } from "./header.js";

@@ -1,7 +1,7 @@
 import type { Analyzer, AnalyzerContext } from "../analyzer.js";
 import { LimitError, MalformedError } from "../../core/errors.js";
 import type { VirtualFile } from "../../core/virtual-file.js";
-import { createCappedReporter } from "./capped-report.js";
+import { createCappedReporter } from "../capped-report.js";
 import { checkLayout, jsonNesting, MAX_JSON_NESTING, MAX_SAFETENSORS_HEADER_BYTES, validateHeader } from "./header.js";
 import { scanUnaccountedRegions } from "./hidden-data.js";
 import { createMetadataReporter } from "./metadata-report.js";
