@@ -16,6 +16,7 @@ export type { FormatId } from "./core/format.js";
 export { ModelgateError, LimitError, MalformedError, type ModelgateErrorCode } from "./core/errors.js";
 export { RULES, getRule } from "./rules/catalog.js";
 export type { RuleDefinition } from "./rules/rule.js";
+export { sign, verify } from "./sign/index.js";
 export { formatHtml } from "./report/html.js";
 export { formatJson } from "./report/json.js";
 export { formatSarif, type SarifOptions } from "./report/sarif.js";

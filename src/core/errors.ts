@@ -9,6 +9,9 @@ export type ModelgateErrorCode =
   | "UNSUPPORTED"
   | "SYMLINK_NOT_ALLOWED"
   | "TIMEOUT"
+  | "VERIFICATION_FAILED"
+  | "MALFORMED_BUNDLE"
+  | "SIGNING_FAILED"
   | "INTERNAL";
 
 export class ModelgateError extends Error {
