@@ -4,8 +4,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { deflateRawSync, gzipSync } from "node:zlib";
-import { crc32 } from "node:zlib";
+import { gzipBomb, zipBomb } from "../test/fixtures/archive/bombs.js";
 
 async function writeChunks(path: string, chunks: Iterable<Buffer>): Promise<void> {
   const out = createWriteStream(path);
@@ -85,42 +84,12 @@ export async function writeHugeLength(path: string): Promise<void> {
   await writeChunks(path, [Buffer.from([0x80, 0x04, 0x8d]), u64(2 ** 52), Buffer.from("short")]);
 }
 
-function zipOf(name: string, data: Buffer, method: 0 | 8, uncompressedSize: number, crc: number): Buffer {
-  const nameBuf = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(method, 8);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(uncompressedSize, 22);
-  local.writeUInt16LE(nameBuf.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(method, 10);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(uncompressedSize, 24);
-  central.writeUInt16LE(nameBuf.length, 28);
-  const cdOffset = 30 + nameBuf.length + data.length;
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(1, 8);
-  eocd.writeUInt16LE(1, 10);
-  eocd.writeUInt32LE(46 + nameBuf.length, 12);
-  eocd.writeUInt32LE(cdOffset, 16);
-  return Buffer.concat([local, nameBuf, data, central, nameBuf, eocd]);
+/** A zip with one deflated member of `mib` MiB of zeros (a decompression bomb), built by the test fixtures. */
+export async function writeZipBomb(path: string, mib: number): Promise<void> {
+  await writeChunks(path, [zipBomb(mib, "archive/data.pkl")]);
 }
 
-/** A zip with one deflated member of `size` zero bytes (a decompression bomb). */
-export async function writeZipBomb(path: string, size: number): Promise<void> {
-  const zeros = Buffer.alloc(size);
-  await writeChunks(path, [zipOf("archive/data.pkl", deflateRawSync(zeros, { level: 9 }), 8, size, crc32(zeros))]);
-}
-
-/** A gzip stream of `size` zero bytes. */
-export async function writeGzipBomb(path: string, size: number): Promise<void> {
-  await writeChunks(path, [gzipSync(Buffer.alloc(size), { level: 9 })]);
+/** A gzip stream of `mib` MiB of zeros. */
+export async function writeGzipBomb(path: string, mib: number): Promise<void> {
+  await writeChunks(path, [gzipBomb(mib)]);
 }
