@@ -111,7 +111,8 @@ describe("modelgate hash", () => {
     const v = join(VECTORS, "v1.1.0-elliptic-key");
     const bundle = JSON.parse(readFileSync(join(v, "model.sig"), "utf8")) as { dsseEnvelope: { payload: string } };
     const st = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, "base64").toString()) as { subject: { digest: { sha256: string } }[] };
-    const r = run(["hash", v, "--ignore-paths", "model.sig", "ignore-me"]);
+    // model.sig inside the folder is left out without being named, as sign and verify leave it out.
+    const r = run(["hash", v, "--ignore-paths", "ignore-me"]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(`sha256:${st.subject[0]!.digest.sha256}`);
   });

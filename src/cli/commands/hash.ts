@@ -1,5 +1,6 @@
 import { ModelgateError } from "../../core/errors.js";
 import { hashModel, ignorePathsFromCli, subjectDigest, type Manifest } from "../../sign/manifest/index.js";
+import { defaultSignaturePath, signatureInsideModel } from "../../sign/paths.js";
 import { EXIT } from "../exit-codes.js";
 import { createByteProgress } from "../progress.js";
 
@@ -37,12 +38,14 @@ export async function runHash(model: string, raw: Record<string, unknown>): Prom
   const progress = createByteProgress({ enabled: !opts.quiet, label: "hashing" });
   let manifest: Manifest;
   try {
+    // Like sign and verify: a model.sig inside the folder is never part of what a signature covers.
+    const signature = signatureInsideModel(model, await defaultSignaturePath(model));
     manifest = await hashModel(
       model,
       {
         method: (opts.method ?? "files") as "files" | "shards",
         hashType: (opts.hashType ?? "sha256") as "sha256" | "blake2b",
-        ignorePaths: ignorePathsFromCli(model, opts.ignorePaths ?? []),
+        ignorePaths: [...ignorePathsFromCli(model, opts.ignorePaths ?? []), ...(signature === undefined ? [] : [signature])],
         allowSymlinks: opts.allowSymlinks === true,
         ...(opts.shardSize === undefined ? {} : { shardSize: parseShardSize(opts.shardSize) }),
       },
