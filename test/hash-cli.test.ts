@@ -56,7 +56,7 @@ describe("modelgate hash", () => {
       method: "files",
       hash_type: "sha256",
       allow_symlinks: false,
-      ignore_paths: [".git", ".gitattributes", ".github", ".gitignore", "README.md"],
+      ignore_paths: [".git", ".gitattributes", ".github", ".gitignore", "README.md", "model.sig"],
     });
     const subject = sha256(Buffer.concat(j.resources.map((x) => Buffer.from(x.digest, "hex")))).toString("hex");
     expect(j.subject.digest.sha256).toBe(subject);
