@@ -12,6 +12,13 @@ export type ModelgateErrorCode =
   | "VERIFICATION_FAILED"
   | "MALFORMED_BUNDLE"
   | "SIGNING_FAILED"
+  | "POLICY_INVALID"
+  | "DATABASE_UNAVAILABLE"
+  | "NETWORK_ERROR"
+  | "NOT_FOUND"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "CONFLICT"
   | "INTERNAL";
 
 export class ModelgateError extends Error {
