@@ -11,29 +11,7 @@ import { defaultTrustedRoot } from "./methods/sigstore.js";
 import { sign } from "./sign.js";
 import { verify } from "./verify.js";
 import { parseCertificate } from "./x509/certificate.js";
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x100000000;
-  };
-}
-
-function mutate(buf: Buffer, rnd: () => number): Buffer {
-  const out = Buffer.from(buf);
-  const edits = 1 + Math.floor(rnd() * 4);
-  for (let i = 0; i < edits; i++) {
-    const at = Math.floor(rnd() * out.length);
-    const kind = rnd();
-    if (kind < 0.6) out[at] = Math.floor(rnd() * 256);
-    else if (kind < 0.8) return Buffer.concat([out.subarray(0, at), out.subarray(at + 1 + Math.floor(rnd() * 8))]);
-    else return out.subarray(0, at);
-  }
-  return out;
-}
+import { mutateBytes, prng } from "../../test/helpers/fuzz.js";
 
 const expectModelgateError = (e: unknown) => {
   if (!(e instanceof ModelgateError)) throw e;
@@ -59,8 +37,8 @@ describe("fuzz", () => {
     const rnd = prng(1);
     for (let i = 0; i < 3000; i++) {
       try {
-        const b = parseBundle(mutate(bundle, rnd), "fuzz");
-        parseStatement(mutate(b.payload, rnd));
+        const b = parseBundle(mutateBytes(bundle, rnd), "fuzz");
+        parseStatement(mutateBytes(b.payload, rnd));
       } catch (e) {
         expectModelgateError(e);
       }
@@ -71,7 +49,7 @@ describe("fuzz", () => {
     const rnd = prng(2);
     const sig = join(dir, "fuzz.sig");
     for (let i = 0; i < 300; i++) {
-      const m = mutate(bundle, rnd);
+      const m = mutateBytes(bundle, rnd);
       writeFileSync(sig, m);
       try {
         const r = await verify(model, { publicKey, signaturePath: sig });
@@ -95,7 +73,7 @@ describe("fuzz", () => {
     const rnd = prng(3);
     for (let i = 0; i < 3000; i++) {
       try {
-        parseCertificate(mutate(certs[i % certs.length]!, rnd));
+        parseCertificate(mutateBytes(certs[i % certs.length]!, rnd));
       } catch (e) {
         expectModelgateError(e);
       }

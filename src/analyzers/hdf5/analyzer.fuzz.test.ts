@@ -15,23 +15,13 @@ import { getRule } from "../../rules/catalog.js";
 import type { AnalyzerContext } from "../analyzer.js";
 import { createHdf5Analyzer } from "./analyzer.js";
 import { createHdf5WorkerPool } from "./worker-pool.js";
+import { prng } from "../../../test/helpers/fuzz.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/hdf5");
 const SEEDS = readdirSync(FIXTURES)
   .filter((n) => n.endsWith(".h5"))
   .sort()
   .map((n) => readFileSync(join(FIXTURES, n)));
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(base: Buffer, rnd: () => number): Buffer {
   const int = (n: number): number => Math.floor(rnd() * n);
@@ -103,7 +93,7 @@ async function run(bytes: Buffer, budgetMs: number): Promise<{ error?: unknown; 
 
 describe("hdf5 analyzer fuzz", () => {
   it("mutated fixtures: only ModelgateError escapes, every finding is a catalog rule, no hang", async () => {
-    const rnd = mulberry32(0x5eed_4d35);
+    const rnd = prng(0x5eed_4d35);
     const started = Date.now();
     let cases = 0;
     let failures = 0;
@@ -128,7 +118,7 @@ describe("hdf5 analyzer fuzz", () => {
   }, 60_000);
 
   it("random bytes behind the HDF5 signature are reported, not thrown raw", async () => {
-    const rnd = mulberry32(7);
+    const rnd = prng(7);
     for (let k = 0; k < 50; k++) {
       const body = Buffer.from(Array.from({ length: 64 + Math.floor(rnd() * 4096) }, () => Math.floor(rnd() * 256)));
       const bytes = Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), body]);

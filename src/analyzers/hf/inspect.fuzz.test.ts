@@ -8,18 +8,7 @@ import type { VirtualFile } from "../../core/virtual-file.js";
 import { getRule } from "../../rules/catalog.js";
 import type { AnalyzerContext } from "../analyzer.js";
 import { configAnalyzer } from "./analyzer.js";
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../../test/helpers/fuzz.js";
 
 const FIXTURES = new URL("../../../test/fixtures/hf/", import.meta.url).pathname;
 const CORPUS_JINJA = new URL("../../../../shared/corpus/modelaudit/tests/assets/samples/", import.meta.url).pathname;

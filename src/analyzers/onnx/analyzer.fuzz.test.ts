@@ -13,32 +13,9 @@ import { createBufferSource } from "../../core/source.js";
 import { createFinding } from "../../scan/scan.js";
 import { onnxAnalyzer } from "./analyzer.js";
 import { looksLikeOnnx } from "./sniff.js";
+import { mutateBytes, prng } from "../../../test/helpers/fuzz.js";
 
 const FIX = join(resolve(dirname(fileURLToPath(import.meta.url)), "../../.."), "test/fixtures/onnx");
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-function mutate(buf: Buffer, r: () => number): Buffer {
-  let out = Buffer.from(buf);
-  for (let k = 0, n = 1 + Math.floor(r() * 4); k < n; k++) {
-    const choice = r();
-    const at = Math.floor(r() * Math.max(1, out.length));
-    if (choice < 0.35) out[at] = Math.floor(r() * 256);
-    else if (choice < 0.5) out = out.subarray(0, at);
-    else if (choice < 0.65) out = Buffer.concat([out.subarray(0, at), Buffer.from([Math.floor(r() * 256), 0xff, 0xff, 0xff, 0x0f]), out.subarray(at)]);
-    else if (choice < 0.8) out = Buffer.concat([out.subarray(0, at), out.subarray(Math.min(out.length, at + 1 + Math.floor(r() * 8)))]);
-    else out = Buffer.concat([out, out.subarray(0, Math.floor(r() * out.length))]);
-  }
-  return out;
-}
 
 const ctx: AnalyzerContext = {
   limits: DEFAULT_LIMITS,
@@ -67,14 +44,14 @@ describe("onnx analyzer fuzz", () => {
 
   it("mutated and truncated fixtures", async () => {
     expect(seeds.length).toBeGreaterThan(5);
-    const r = rng(5);
+    const r = prng(5);
     const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 4000; i++) await run(mutate(seeds[i % seeds.length]!, r));
+    for (let i = 0; i < 4000; i++) await run(mutateBytes(seeds[i % seeds.length]!, r));
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(256 * 1024 * 1024);
   });
 
   it("random bytes", async () => {
-    const r = rng(6);
+    const r = prng(6);
     for (let i = 0; i < 2000; i++) {
       const buf = Buffer.alloc(Math.floor(r() * 300));
       for (let j = 0; j < buf.length; j++) buf[j] = Math.floor(r() * 256);

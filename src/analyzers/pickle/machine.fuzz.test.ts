@@ -16,20 +16,10 @@ import { runStream } from "./machine.js";
 import { looksLikePickle } from "./sniff.js";
 import { pickle } from "./testing/assembler.js";
 import { createTestContext } from "./testing/context.js";
+import { prng } from "../../../test/helpers/fuzz.js";
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/pickle");
 const LIMITS = { maxPickleMemo: 20_000, maxPickleNesting: 1_000, maxNestedPickles: 8 };
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS: Buffer[] = [
   ...readdirSync(FIXTURES)

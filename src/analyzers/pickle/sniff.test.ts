@@ -4,22 +4,11 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { looksLikePickle } from "./sniff.js";
 import { pickle } from "./testing/assembler.js";
+import { prng } from "../../../test/helpers/fuzz.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const FIXTURES = resolve(ROOT, "test/fixtures/pickle");
 const PICKLESCAN = resolve(ROOT, "../shared/corpus/picklescan/tests");
-
-/** A deterministic PRNG (mulberry32) so the noise tests do not flake. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("looksLikePickle", () => {
   it("accepts pickles of every protocol", () => {

@@ -10,6 +10,7 @@ import { encodeMessage } from "./encoder.js";
 import { parsePrefix } from "./prefix.js";
 import { defineMessage, type MessageSchema } from "./schema.js";
 import { walkMessage } from "./walker.js";
+import { mutateBytes, prng } from "../../../test/helpers/fuzz.js";
 
 const Node: MessageSchema = defineMessage("Node", {
   1: { kind: "string", key: "name" },
@@ -20,16 +21,6 @@ const Node: MessageSchema = defineMessage("Node", {
   6: { kind: "bytes", key: "raw", maxBytes: 32 },
 });
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 function seedMessage(r: () => number, depth = 0): Buffer {
   return encodeMessage((w) => {
     w.string(1, `n${Math.floor(r() * 1000)}`).packed(2, [1, 2, Math.floor(r() * 1e6)]).bytes(3, Buffer.alloc(Math.floor(r() * 64)));
@@ -37,22 +28,6 @@ function seedMessage(r: () => number, depth = 0): Buffer {
     if (r() < 0.3) w.message(5, (m) => m.string(1, "meta"));
     if (r() < 0.2) w.fixed32(9, 7).fixed64(10, 9n).varint(11, -1);
   });
-}
-
-function mutate(buf: Buffer, r: () => number): Buffer {
-  const b = Buffer.from(buf);
-  const n = 1 + Math.floor(r() * 4);
-  let out = b;
-  for (let k = 0; k < n; k++) {
-    const choice = r();
-    const at = Math.floor(r() * Math.max(1, out.length));
-    if (choice < 0.35) out[at] = Math.floor(r() * 256);
-    else if (choice < 0.5) out = out.subarray(0, at);
-    else if (choice < 0.65) out = Buffer.concat([out.subarray(0, at), Buffer.from([Math.floor(r() * 256), 0xff, 0xff, 0xff, 0x0f]), out.subarray(at)]);
-    else if (choice < 0.8) out = Buffer.concat([out.subarray(0, at), out.subarray(Math.min(out.length, at + 1 + Math.floor(r() * 8)))]);
-    else out = Buffer.concat([out, out.subarray(0, Math.floor(r() * out.length))]);
-  }
-  return out;
 }
 
 async function run(buf: Buffer): Promise<void> {
@@ -67,7 +42,7 @@ async function run(buf: Buffer): Promise<void> {
 
 describe("protobuf walker fuzz", () => {
   it("random bytes", async () => {
-    const r = rng(1);
+    const r = prng(1);
     for (let i = 0; i < 3000; i++) {
       const buf = Buffer.alloc(Math.floor(r() * 256));
       for (let j = 0; j < buf.length; j++) buf[j] = Math.floor(r() * 256);
@@ -76,10 +51,10 @@ describe("protobuf walker fuzz", () => {
   });
 
   it("mutated and truncated valid messages", async () => {
-    const r = rng(2);
+    const r = prng(2);
     const seeds = Array.from({ length: 20 }, () => seedMessage(r));
     const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 4000; i++) await run(mutate(seeds[i % seeds.length]!, r));
+    for (let i = 0; i < 4000; i++) await run(mutateBytes(seeds[i % seeds.length]!, r));
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(256 * 1024 * 1024);
   });
 });

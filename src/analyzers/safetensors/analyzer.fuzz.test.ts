@@ -3,18 +3,7 @@ import { ModelgateError } from "../../core/errors.js";
 import { buildSafetensors, craftSafetensors, rawHeader } from "../../../test/fixtures/safetensors/build.js";
 import { runAnalyzer } from "../../../test/fixtures/safetensors/run-analyzer.js";
 import { safetensorsAnalyzer } from "./analyzer.js";
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../../test/helpers/fuzz.js";
 
 const TIME_BUDGET_MS = 8000;
 const JSON_PIECES = ['{', '}', '[', ']', '"', ':', ',', '"dtype"', '"F32"', '"BF16"', '"shape"', '"data_offsets"', '"__metadata__"', "0", "4", "-1", "1e300", "18446744073709551616", "null", "true", '"\\u0000"', '"{{ x.__class__ }}"', " "];

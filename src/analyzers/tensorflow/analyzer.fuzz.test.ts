@@ -14,33 +14,10 @@ import { createFinding } from "../../scan/scan.js";
 import { graphDefFile, metaGraphFile, savedModel, tf1Model, tf2Model } from "../../../test/fixtures/tensorflow/build.js";
 import { tensorflowAnalyzer } from "./analyzer.js";
 import { classifyTensorflow } from "./sniff.js";
+import { mutateBytes, prng } from "../../../test/helpers/fuzz.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CORPUS = resolve(ROOT, "..", "shared", "corpus", "modelaudit", "tests", "assets", "samples", "tensorflow");
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-function mutate(buf: Buffer, r: () => number): Buffer {
-  let out = Buffer.from(buf);
-  for (let k = 0, n = 1 + Math.floor(r() * 4); k < n; k++) {
-    const choice = r();
-    const at = Math.floor(r() * Math.max(1, out.length));
-    if (choice < 0.35) out[at] = Math.floor(r() * 256);
-    else if (choice < 0.5) out = out.subarray(0, at);
-    else if (choice < 0.65) out = Buffer.concat([out.subarray(0, at), Buffer.from([Math.floor(r() * 256), 0xff, 0xff, 0xff, 0x0f]), out.subarray(at)]);
-    else if (choice < 0.8) out = Buffer.concat([out.subarray(0, at), out.subarray(Math.min(out.length, at + 1 + Math.floor(r() * 8)))]);
-    else out = Buffer.concat([out, out.subarray(0, Math.floor(r() * out.length))]);
-  }
-  return out;
-}
 
 const ctx: AnalyzerContext = {
   limits: DEFAULT_LIMITS,
@@ -73,17 +50,17 @@ describe("tensorflow analyzer fuzz", () => {
   }
 
   it("mutated and truncated SavedModels, MetaGraphDefs and GraphDefs", async () => {
-    const r = rng(3);
+    const r = prng(3);
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < 3000; i++) {
       const [seed, name] = seeds[i % seeds.length]!;
-      await run(mutate(seed, r), name);
+      await run(mutateBytes(seed, r), name);
     }
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(256 * 1024 * 1024);
   });
 
   it("random bytes", async () => {
-    const r = rng(4);
+    const r = prng(4);
     for (let i = 0; i < 2000; i++) {
       const buf = Buffer.alloc(Math.floor(r() * 300));
       for (let j = 0; j < buf.length; j++) buf[j] = Math.floor(r() * 256);
