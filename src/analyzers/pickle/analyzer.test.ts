@@ -227,6 +227,49 @@ describe("legacy PyTorch files", () => {
   });
 });
 
+describe("loaders that unpickle their bytes argument (torch.storage._load_from_bytes)", () => {
+  const CLEAN = pickle(2).global("collections", "OrderedDict").emptyTuple().reduce().stop().done();
+  /** A plain-pickled tensor's layout: the storage is rebuilt by calling the loader on constant bytes. */
+  const loaderCalls = (...args: Array<Buffer | "computed">): Buffer => {
+    const p = pickle(2).emptyList();
+    for (const arg of args) {
+      p.global("torch.storage", "_load_from_bytes");
+      if (arg === "computed") p.global("base64", "b64decode").str("bm90IGEgcGlja2xl").tuple1().reduce();
+      else p.bytes(arg);
+      p.tuple1().reduce().append();
+    }
+    return p.stop().done();
+  };
+
+  it("is a low note when every call unpickles constant bytes verified clean", async () => {
+    const o = await analyze(loaderCalls(CLEAN, CLEAN));
+    expect(rules(o)).toEqual(["pickle/verified-nested-loader:low"]);
+    expect(one(o, "pickle/verified-nested-loader").message).toMatch(/torch\.storage\._load_from_bytes .*2 calls.*verified/);
+  });
+
+  it("stays critical when one call unpickles dangerous bytes", async () => {
+    const o = await analyze(loaderCalls(CLEAN, OS_SYSTEM));
+    expect(one(o, "pickle/dangerous-global").severity).toBe("critical");
+    expect(one(o, "pickle/nested-pickle").severity).toBe("critical");
+    expect(rules(o)).not.toContain("pickle/verified-nested-loader:low");
+  });
+
+  it("stays critical when a call's bytes are computed rather than constant", async () => {
+    const o = await analyze(loaderCalls(CLEAN, "computed"));
+    expect(one(o, "pickle/dangerous-global").severity).toBe("critical");
+  });
+
+  it("keeps general-purpose loaders critical even on clean bytes (no model file needs pickle.loads)", async () => {
+    const o = await analyze(pickle(2).global("pickle", "loads").bytes(CLEAN).tuple1().reduce().stop().done());
+    expect(one(o, "pickle/dangerous-global").severity).toBe("critical");
+  });
+
+  it("stays critical when the nested-pickle limit stops the check", async () => {
+    const o = await analyze(loaderCalls(CLEAN, CLEAN), { maxNestedPickles: 1 });
+    expect(one(o, "pickle/dangerous-global").severity).toBe("critical");
+  });
+});
+
 describe("nested pickles", () => {
   const holder = (inner: Buffer | string): Buffer => pickle(4).emptyDict().str("payload").bytes(Buffer.from(inner)).setitem().stop().done();
 

@@ -43,6 +43,18 @@ interface NestedOrigin {
   /** How the payload was found, outermost first ("base64 str constant", "bytes handed to pickle.loads"). */
   chain: string[];
   loader: string | undefined;
+  /** For bytes handed to a loader by the file's own pickle: the offset of that call. */
+  callOffset?: number;
+}
+
+/** What became of the pickles one loader call of the file's own pickle unpickles. */
+interface LoaderCallCheck {
+  loader: string;
+  /** Pickle arguments found, and how many of them were read to the end with only known-safe names. */
+  pickles: number;
+  verified: number;
+  /** An argument that could not be followed (a zip scanned as a member, a limit): the call stays unverified. */
+  unverifiable: boolean;
 }
 
 interface FoundNested {
@@ -61,6 +73,7 @@ class PickleFileAnalysis {
   private readonly label: string;
   private nestedCount = 0;
   private nestedLimitReported = false;
+  private readonly loaderCalls = new Map<number, LoaderCallCheck>();
   /** Findings about nested pickles, reported after the file's own (which read more naturally first). */
   private readonly deferred: Array<[string, FindingInput]> = [];
 
@@ -186,7 +199,7 @@ class PickleFileAnalysis {
     }
     const format = outcome?.legacy ? "pytorch-legacy" : outcome?.joblib ? "joblib" : "pickle";
     if (this.opts.setFormat && format !== "pickle") this.ctx.setFormat(format);
-    this.findings.flush(this.ctx);
+    this.findings.flush(this.ctx, (loader) => this.verifiedLoaderCalls(loader));
     for (const [ruleId, input] of this.deferred) this.ctx.report(ruleId, input);
     this.deferred.length = 0;
     const trailing = outcome?.trailing;
@@ -213,12 +226,22 @@ class PickleFileAnalysis {
     const all: FoundNested[] = [];
     const calls = [...r.loaderCalls, ...r.substreams.flatMap((s) => s.loaderCalls)];
     for (const call of calls) {
+      // Only the file's own calls are weighed against its dangerous-global finding; deeper ones are summarised
+      // by the nested-pickle finding of the pickle that holds them.
+      const check: LoaderCallCheck | undefined = depth === 0 ? { loader: call.loader, pickles: 0, verified: 0, unverifiable: false } : undefined;
+      if (check) this.loaderCalls.set(call.offset, check);
       // Which argument holds the pickle depends on the loader; every one that is a pickle (or a zip) is followed.
       for (const arg of call.args) {
         const data = constantBytes(arg, this.ctx.limits.maxMemberBytes);
         if (data === undefined || !(isZip(data) || looksLikePickle(data.subarray(0, 512)))) continue;
         analysed.add(data);
-        all.push({ origin: { offset: call.offset, chain: [...chainBase, `bytes handed to ${call.loader}`], loader: call.loader }, encoding: "loader", data, source: data });
+        if (check) {
+          if (isZip(data)) check.unverifiable = true;
+          else check.pickles++;
+        }
+        const origin: NestedOrigin = { offset: call.offset, chain: [...chainBase, `bytes handed to ${call.loader}`], loader: call.loader };
+        if (check) origin.callOffset = call.offset;
+        all.push({ origin, encoding: "loader", data, source: data });
       }
     }
     // A constant that is also a loader's argument is reported once, as the loader's.
@@ -227,9 +250,22 @@ class PickleFileAnalysis {
     for (const f of all) await this.analyseNested(f, depth + 1);
   }
 
+  /**
+   * How many calls of `loader` ("module.name") in the file's own pickle only unpickle constant bytes that were
+   * read to the end and hold nothing but known-safe names (plain-pickled tensors call
+   * torch.storage._load_from_bytes this way).
+   */
+  private verifiedLoaderCalls(loader: string): number {
+    let n = 0;
+    for (const c of this.loaderCalls.values()) if (c.loader === loader && !c.unverifiable && c.pickles > 0 && c.verified === c.pickles) n++;
+    return n;
+  }
+
   private async analyseNested(f: FoundNested, depth: number): Promise<void> {
     const { limits } = this.ctx;
+    const check = f.origin.callOffset === undefined ? undefined : this.loaderCalls.get(f.origin.callOffset);
     if (this.nestedCount >= limits.maxNestedPickles || depth > limits.maxDepth) {
+      if (check) check.unverifiable = true;
       if (!this.nestedLimitReported) {
         this.nestedLimitReported = true;
         const over = this.nestedCount >= limits.maxNestedPickles;
@@ -274,6 +310,7 @@ class PickleFileAnalysis {
     // Bytes a loader will unpickle but that could not be read to the end: not verified.
     const unverified = err !== undefined && (f.encoding === "loader" || severity !== undefined);
     if (unverified && (severity === undefined || severity === "medium" || severity === "low")) severity = "high";
+    if (check && severity === undefined && err === undefined) check.verified++;
     if (severity !== undefined) {
       const what = this.summarise(bad, anomalies.length);
       const errNote = err ? `${what ? ";" : ""} it could not be parsed completely (${bareMessage(err)})` : "";

@@ -31,7 +31,7 @@ import {
 export type { DangerCategory };
 
 export type GlobalVerdict =
-  | { kind: "dangerous"; category: DangerCategory; reason: string; nestedPickleArg?: boolean }
+  | { kind: "dangerous"; category: DangerCategory; reason: string; nestedPickleArg?: boolean; libraryLoader?: boolean }
   | { kind: "safe" }
   | { kind: "unknown" };
 
@@ -261,12 +261,15 @@ function isAllowed(module: string, name: string): boolean {
 function dangerous(hit: DenyHit, resolved: string, raw: string): GlobalVerdict {
   const { entry } = hit;
   const via = resolved === raw ? "" : `resolves to ${resolved}: `;
-  const verdict: { kind: "dangerous"; category: DangerCategory; reason: string; nestedPickleArg?: boolean } = {
+  const verdict: { kind: "dangerous"; category: DangerCategory; reason: string; nestedPickleArg?: boolean; libraryLoader?: boolean } = {
     kind: "dangerous",
     category: entry.category,
     reason: `${via}${entry.reason}${entry.ref === undefined ? "" : ` (${entry.ref})`}`,
   };
-  if (entry.nestedPickleArg === true && hit.path === resolved) verdict.nestedPickleArg = true;
+  if (entry.nestedPickleArg === true && hit.path === resolved) {
+    verdict.nestedPickleArg = true;
+    if (entry.libraryLoader === true) verdict.libraryLoader = true;
+  }
   return verdict;
 }
 

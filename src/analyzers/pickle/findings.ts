@@ -148,8 +148,11 @@ export class PickleFindings {
     for (const sub of r.substreams) this.addStream(sub, stream, "a joblib object array pickle");
   }
 
-  /** Reports everything collected; call once, before throwing any error for the file. */
-  flush(ctx: AnalyzerContext): void {
+  /**
+   * Reports everything collected; call once, before throwing any error for the file. `verifiedCalls` tells how
+   * many calls of a loader (a callable that unpickles its bytes argument) only unpickled bytes verified clean.
+   */
+  flush(ctx: AnalyzerContext, verifiedCalls: (loader: string) => number = () => 0): void {
     const rows = [...this.totals.values()].map((t) => ({ t, verdict: this.classifier.classify(t.site.module, t.site.name) }));
     const rank = (v: GlobalVerdict, t: SiteTotal): number => (v.kind === "dangerous" ? 3 : v.kind === "unknown" ? (t.called > 0 ? 2 : 1) : 0);
     rows.sort((a, b) => rank(b.verdict, b.t) - rank(a.verdict, a.t) || a.t.site.offset - b.t.site.offset);
@@ -170,7 +173,15 @@ export class PickleFindings {
       if (t.useOpcode !== undefined) evidence.useOpcode = t.useOpcode;
       if (t.streams > 1) evidence.streams = t.streams;
       const how = this.describeUse(t, usage);
-      if (verdict.kind === "dangerous") {
+      if (verdict.kind === "dangerous" && verdict.libraryLoader === true && usage === "called" && verifiedCalls(`${module}.${name}`) >= t.called) {
+        // Every call unpickles constant bytes that were read to the end with only known-safe names: the loader
+        // runs nothing we have not seen. A call on computed bytes, or one more than was followed, keeps it critical.
+        ctx.report("pickle/verified-nested-loader", {
+          message: `${this.label}${module}.${name} ${how}; every call unpickles constant bytes that were verified (known-safe names only)`,
+          offset: t.site.offset,
+          evidence: { ...evidence, category: verdict.category },
+        });
+      } else if (verdict.kind === "dangerous") {
         evidence.category = verdict.category;
         ctx.report("pickle/dangerous-global", {
           message: `${this.label}${module}.${name} (${verdict.category}: ${verdict.reason}) ${how}`,

@@ -100,6 +100,17 @@ export const PICKLE_RULES: readonly RuleDefinition[] = [
     remediation: DO_NOT_LOAD,
   },
   {
+    id: "pickle/verified-nested-loader",
+    title: "Pickle unpickles nested bytes that were verified",
+    severity: "low",
+    description:
+      "The pickle calls a library loader that unpickles its bytes argument (torch.storage._load_from_bytes, as plain-pickled tensors do), and every such call is given constant bytes that modelgate read to the end and found to hold only known-safe names. Nothing runs that the scan did not see; the note is kept because the file still needs a pickle loader.",
+    cwe: ["CWE-502"],
+    atlas: SUPPLY_CHAIN,
+    owasp: OWASP,
+    remediation: "Prefer saving tensors with safetensors (or torch.save) over pickling them directly.",
+  },
+  {
     id: "pickle/trailing-data",
     title: "Data after the last pickle stream",
     severity: "low",

@@ -39,6 +39,12 @@ export interface PickleDenyEntry {
   readonly ref?: string;
   /** The callable unpickles a bytes argument: the pickle machine should analyse that argument as a nested pickle. */
   readonly nestedPickleArg?: boolean;
+  /**
+   * Libraries write this call themselves (plain-pickled torch tensors call torch.storage._load_from_bytes): when
+   * every call only unpickles constant bytes verified clean, it is a low note rather than critical. Never set
+   * for general-purpose loaders such as pickle.loads, which no model file needs.
+   */
+  readonly libraryLoader?: boolean;
 }
 
 /** Attribute names that turn any object into a gadget when a global's dotted path walks through them. */
@@ -275,7 +281,7 @@ export const PICKLE_DENYLIST: readonly PickleDenyEntry[] = [
   { module: "numpy.lib.format", names: "*", category: "deserialization", reason: "read_array unpickles object arrays from a file; open_memmap creates files" },
   { module: "torch", names: ["load"], category: "deserialization", reason: "loads another checkpoint by path or URL-like name, unpickling it" },
   { module: "torch.serialization", names: ["load", "_load", "_legacy_load", "legacy_load"], category: "deserialization", reason: "torch.load and its helpers unpickle another file" },
-  { module: "torch.storage", names: ["_load_from_bytes"], category: "deserialization", reason: "calls torch.load on its bytes argument (plain-pickled storages use it): the bytes are a nested pickle", nestedPickleArg: true },
+  { module: "torch.storage", names: ["_load_from_bytes"], category: "deserialization", reason: "calls torch.load on its bytes argument (plain-pickled storages use it): the bytes are a nested pickle", nestedPickleArg: true, libraryLoader: true },
   { module: "torch.utils._config_module", names: "*", category: "deserialization", reason: "config modules save and load their state with pickle", ref: "GHSA-vv6j-3g6g-2pvj" },
   { module: "torch.utils._config_module", names: ["ConfigModule.load_config"], category: "deserialization", reason: "ConfigModule.load_config unpickles its bytes argument", ref: "GHSA-vv6j-3g6g-2pvj", nestedPickleArg: true },
   { module: "torch.utils.data.datapipes.utils.decoder", names: ["basichandlers"], category: "deserialization", reason: "decodes 'pickle'/'pyd' payloads with pickle.loads", ref: "GHSA-h3qp-7fh3-f8h4", nestedPickleArg: true },
