@@ -12,6 +12,14 @@ function run(...args: string[]): { code: number | null; stdout: string; stderr: 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+describe("output to a closed pipe", () => {
+  it("stops quietly when the reader goes away (modelgate scan --help | head -1)", () => {
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" scan --help | head -1`], { encoding: "utf8" });
+    expect(r.stdout).toMatch(/^Usage: modelgate scan/);
+    expect(r.stderr).toBe("");
+  });
+});
+
 describe("modelgate CLI", () => {
   let dir: string;
   let evil: string;
