@@ -220,15 +220,17 @@ describe("provenance", () => {
     expect(bad.stdout).toContain("files-changed");
   });
 
-  it("exits 1 when the recorded scan verdict fails, and the verdict travels with the model", () => {
+  it("exits 1 when the recorded scan verdict fails, at provenance time and at verify time", () => {
     const m = model();
     writeFileSync(join(m, "evil.pkl"), Buffer.from("cos\nsystem\n(S'id'\ntR.", "latin1"));
     const w = run(["provenance", m, "--source", "https://example.com/evil.tar", "--private-key", key]);
     expect(w.code).toBe(1);
     expect(w.stdout).toMatch(/scan verdict: FAILED at --fail-on high .*highest critical/);
     const v = run(["verify", m, "--provenance", `${m}.provenance.json`, "--public-key", pub]);
-    expect(v.code).toBe(0);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toMatch(/^verified: /);
     expect(v.stdout).toMatch(/scan verdict .*FAILED at --fail-on high/);
+    expect(v.stdout).toMatch(/the scan recorded with them failed/);
   });
 
   it("usage errors: no --source, no key, a bad source", () => {

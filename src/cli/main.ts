@@ -160,7 +160,8 @@ The method follows from the signature and the material given: --public-key (key)
 Exit codes:
   0  verified
   1  verification failed: the reason says what differs (changed, missing or extra files, wrong key,
-     untrusted or expired certificate, other identity, changed signature)
+     untrusted or expired certificate, other identity, changed signature); with --provenance, also
+     when the scan verdict recorded in the provenance failed
   2  usage error, unreadable model or key, malformed signature (not JSON, wrong media type, unknown predicate)
 
 Examples:

@@ -50,7 +50,8 @@ function provenanceText(model: string, r: ProvenanceVerifyResult): string {
     head +
     `  source: ${p.source}${p.revision && !p.source.includes(`@${p.revision}`) ? ` (revision ${p.revision})` : ""}\n` +
     `  downloaded: ${p.downloadedAt || "?"}  recorded: ${p.recordedAt || "?"}\n` +
-    `  scan verdict (${v.tool} ${v.toolVersion}, ${v.scannedAt}): ${v.failed ? `FAILED at --fail-on ${v.failOn}` : `passed at --fail-on ${v.failOn}`}; ${v.files} files, ${counts}\n`
+    `  scan verdict (${v.tool} ${v.toolVersion}, ${v.scannedAt}): ${v.failed ? `FAILED at --fail-on ${v.failOn}` : `passed at --fail-on ${v.failOn}`}; ${v.files} files, ${counts}\n` +
+    (r.verified && v.failed ? "FAILED: the files are the recorded ones, but the scan recorded with them failed (exit 1)\n" : "")
   );
 }
 
@@ -74,7 +75,8 @@ export async function runVerify(model: string, raw: Record<string, unknown>): Pr
       });
       progress.done();
       process.stdout.write(opts.format === "json" ? `${JSON.stringify(r, null, 2)}\n` : provenanceText(model, r));
-      return r.verified ? EXIT.OK : EXIT.FINDINGS;
+      // The files are the recorded ones, but they were flagged when recorded: that is no pass either.
+      return r.verified && r.provenance?.verdict.failed !== true ? EXIT.OK : EXIT.FINDINGS;
     }
     const options: VerifyOptions = {
       ignorePaths,
