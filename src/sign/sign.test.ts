@@ -142,6 +142,14 @@ describe("verification failures say precisely what is wrong", () => {
     expect((await verify(model, { publicKey, ignorePaths: ["README.md"] })).verified).toBe(true);
   });
 
+  it("ignoreUnsignedFiles leaves the unsigned files unread", async () => {
+    writeFileSync(join(model, "big-unsigned.bin"), Buffer.alloc(1 << 20, 7));
+    const totals: number[] = [];
+    const r = await verify(model, { publicKey, ignoreUnsignedFiles: true, onProgress: (p) => totals.push(p.bytesTotal) });
+    expect(r.verified).toBe(true);
+    expect(Math.max(...totals)).toBeLessThan(1 << 20);
+  });
+
   it("a removed file", async () => {
     unlinkSync(join(model, "config.json"));
     expect((await verify(model, { publicKey })).failures).toEqual([

@@ -3,7 +3,7 @@ import { ModelgateError } from "../core/errors.js";
 import { parseBundle, type ParsedBundle } from "./format/bundle.js";
 import { LEGACY_PREDICATE_TYPE, parseStatement, parseStatementJson, type LegacySignedManifest, type SignedManifest } from "./format/statement.js";
 import { loadPublicKey } from "./keys.js";
-import { diffManifests, hashModel, resolveSerializationOptions, subjectDigest, type ResourceDigest, type SerializationOptions } from "./manifest/index.js";
+import { diffManifests, hashModel, resolveSerializationOptions, resourcePath, subjectDigest, type ResourceDigest, type SerializationOptions } from "./manifest/index.js";
 import { checkCertificateBundle, loadCertificates } from "./methods/certificate.js";
 import type { SignatureCheck } from "./methods/envelope.js";
 import { checkKeyBundle } from "./methods/key.js";
@@ -98,7 +98,10 @@ async function checkLegacyFiles(modelPath: string, signed: LegacySignedManifest,
 }
 
 async function checkFiles(modelPath: string, signed: SignedManifest, o: VerifyOptions, sigInside: string | undefined): Promise<VerificationFailure[]> {
-  const manifest = await hashModel(modelPath, hashingOptions(signed.serialization, o, sigInside), o.onProgress);
+  // Files the signature does not cover are only reported as extra; when they are to be ignored, skip reading them.
+  const signedPaths = o.ignoreUnsignedFiles === true ? new Set(signed.resources.map((r) => resourcePath(r.name))) : undefined;
+  const select = signedPaths ? (path: string) => signedPaths.has(path) : undefined;
+  const manifest = await hashModel(modelPath, hashingOptions(signed.serialization, o, sigInside), o.onProgress, select);
   return compareResources(signed.resources, manifest.resources, o.ignoreUnsignedFiles === true, modelPath);
 }
 

@@ -11,6 +11,7 @@ export {
 export {
   diffManifests,
   hashModel,
+  resourcePath,
   serializationFor,
   serializationOptionsFromPredicate,
   subjectDigest,

@@ -97,15 +97,22 @@ function shardRanges(size: number, shardSize: number): [number, number][] {
  * canonical order. Throws ModelgateError: PATH_NOT_FOUND, PATH_UNREADABLE (naming the file),
  * SYMLINK_NOT_ALLOWED (naming the link), UNSUPPORTED (special files), INVALID_OPTION.
  */
-export async function hashModel(modelPath: string, options?: Partial<SerializationOptions>, onProgress?: (p: HashProgress) => void): Promise<Manifest> {
+export async function hashModel(
+  modelPath: string,
+  options?: Partial<SerializationOptions>,
+  onProgress?: (p: HashProgress) => void,
+  /** Hash only the listed files this accepts (by their model-relative path); the others are left out unread. */
+  select?: (path: string) => boolean,
+): Promise<Manifest> {
   const o = resolveSerializationOptions(options);
   const listing = await listModelFiles(modelPath, {
     allowSymlinks: o.allowSymlinks,
     ignorePaths: [...new Set([...DEFAULT_IGNORE_PATHS, ...o.ignorePaths])],
   });
+  const files = select ? listing.files.filter((f) => select(f.name)) : listing.files;
 
   const units: (HashUnit & { file: number; key: ResourceKey })[] = [];
-  listing.files.forEach((f, file) => {
+  files.forEach((f, file) => {
     if (o.method === "files") units.push({ path: f.path, start: 0, end: -1, size: f.size, file, key: { path: f.name } });
     else for (const [start, end] of shardRanges(f.size, o.shardSize)) units.push({ path: f.path, start, end, size: end - start, file, key: { path: f.name, start, end } });
   });
@@ -113,11 +120,11 @@ export async function hashModel(modelPath: string, options?: Partial<Serializati
 
   const progress: HashProgress = {
     bytesDone: 0,
-    bytesTotal: listing.files.reduce((n, f) => n + f.size, 0),
+    bytesTotal: files.reduce((n, f) => n + f.size, 0),
     filesDone: 0,
-    filesTotal: listing.files.length,
+    filesTotal: files.length,
   };
-  const unitsLeft = listing.files.map(() => 0);
+  const unitsLeft = files.map(() => 0);
   for (const u of units) unitsLeft[u.file]!++;
   // Files with no unit (empty files in the shards method) are done at once.
   progress.filesDone = unitsLeft.filter((n) => n === 0).length;
@@ -152,6 +159,11 @@ export function subjectDigest(resources: ResourceDigest[]): Buffer {
   const h = createHash("sha256");
   for (const r of resources) h.update(r.digest);
   return h.digest();
+}
+
+/** The file a resource covers: its name, less the ":start:end" of a shard. */
+export function resourcePath(name: string): string {
+  return keyOfName(name).path;
 }
 
 /** A resource name as a sort key: "path:start:end" is read as a shard when it ends in two numbers. */
