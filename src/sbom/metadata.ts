@@ -97,7 +97,8 @@ async function readDependencies(dir: string, issues: MetadataIssue[]): Promise<D
   const root = resolve(dir);
   let found: string[];
   try {
-    found = await findDependencyFiles(dir);
+    // Symbolic links to files are followed as the hashing does (a Hugging Face cache snapshot is all links).
+    found = await findDependencyFiles(dir, { followFileLinks: true });
   } catch (e) {
     issues.push({ file: ".", message: `could not look for requirements files: ${(e as Error).message}` });
     return [];

@@ -57,6 +57,12 @@ describe("findDependencyFiles", () => {
     ]);
   });
 
+  it("with followFileLinks, returns links to files (a Hugging Face cache snapshot) but never enters linked folders", async () => {
+    const found = (await findDependencyFiles(dir, { followFileLinks: true })).map((p) => path.relative(dir, p).split(path.sep).join("/"));
+    expect(found).toContain("requirements-link.txt");
+    expect(found.some((p) => p.startsWith("linked-dir/"))).toBe(false);
+  });
+
   it("honours maxDepth", async () => {
     const found = (await findDependencyFiles(dir, { maxDepth: 0 })).map((p) => path.basename(p));
     expect(found).toEqual(["constraints.txt", "dev-requirements.in", "environment.yml", "requirements-dev.txt", "requirements.txt"]);

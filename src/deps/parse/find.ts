@@ -1,5 +1,5 @@
 /** The dependency files inside a folder (a model repository, a project checkout). */
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { ModelgateError } from "../../core/errors.js";
 import { looksLikeCondaEnv } from "./conda-env.js";
@@ -9,6 +9,11 @@ import { fileError, readDependencyText } from "./read-file.js";
 export interface FindDependencyFilesOptions {
   /** Folder levels below `dir` searched (0 = `dir` only). Default 2. */
   maxDepth?: number;
+  /**
+   * Return symbolic links that point to regular files (a Hugging Face cache snapshot is made of such links).
+   * Links to folders are never followed. Default false.
+   */
+  followFileLinks?: boolean;
 }
 
 const SKIPPED_DIRS = new Set([".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox", ".mypy_cache"]);
@@ -20,7 +25,8 @@ const MAX_SNIFF_BYTES = 1024 * 1024;
 /**
  * Paths (joined to `dir`, sorted) of requirements*.txt / constraints*.txt / requirements/*.txt, pyproject.toml,
  * poetry.lock, uv.lock, Pipfile.lock and conda environment files (by name, or any YAML with a `dependencies:`
- * list). Symbolic links are neither followed nor returned; .git, node_modules and virtualenvs are skipped.
+ * list). Symbolic links are skipped unless `followFileLinks` (links to files only); .git, node_modules and
+ * virtualenvs are skipped.
  */
 export async function findDependencyFiles(dir: string, options: FindDependencyFilesOptions = {}): Promise<string[]> {
   const maxDepth = options.maxDepth ?? 2;
@@ -42,12 +48,12 @@ export async function findDependencyFiles(dir: string, options: FindDependencyFi
     for (const entry of entries) {
       if (++seen > MAX_ENTRIES) return;
       const full = path.join(current, entry.name);
-      if (entry.isSymbolicLink()) continue;
-      if (entry.isDirectory()) {
+      if (entry.isSymbolicLink()) {
+        if (!options.followFileLinks || !(await isRegularFile(full))) continue;
+      } else if (entry.isDirectory()) {
         if (depth < maxDepth && !SKIPPED_DIRS.has(entry.name)) await walk(full, depth + 1);
         continue;
-      }
-      if (!entry.isFile()) continue;
+      } else if (!entry.isFile()) continue;
       const rel = path.relative(dir, full);
       if (kindFromName(rel) !== undefined) found.push(full);
       else if (/\.ya?ml$/i.test(entry.name) && (await isCondaYaml(full))) found.push(full);
@@ -55,6 +61,14 @@ export async function findDependencyFiles(dir: string, options: FindDependencyFi
   };
   await walk(dir, 0);
   return found.sort();
+}
+
+async function isRegularFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false; // a dangling link
+  }
 }
 
 async function isCondaYaml(file: string): Promise<boolean> {
