@@ -181,6 +181,16 @@ describe("shell commands and endpoints", () => {
     expect(issues.every((i) => severityOf(i) === "medium")).toBe(true);
     expect(json({ homepage: "https://example.org/model", license_url_text: "see LICENSE", _name_or_path: "gpt2" })).toEqual([]);
   });
+
+  it("reference URLs in a CycloneDX or SPDX document are not endpoints, unless a loader reads the file", () => {
+    const refs = { externalReferences: [{ type: "distribution", url: "https://huggingface.co/org/model" }], downloadLocation: "https://example.org/m.tar" };
+    expect(json({ bomFormat: "CycloneDX", specVersion: "1.6", ...refs }, "sbom.cdx.json")).toEqual([]);
+    expect(json({ "@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", ...refs }, "model.spdx.json")).toEqual([]);
+    expect(json({ spdxVersion: "SPDX-2.3", ...refs }, "bom.json")).toEqual([]);
+    // A configuration a loader reads gains nothing by claiming to be an SBOM; other checks still run on SBOMs.
+    expect(ids(json({ bomFormat: "CycloneDX", specVersion: "1.6", ...refs }, "config.json"))).toContain("hf/external-url");
+    expect(ids(json({ bomFormat: "CycloneDX", specVersion: "1.6", token: "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH" }, "sbom.json"))).toContain("hf/embedded-secret");
+  });
 });
 
 describe("instantiate targets", () => {

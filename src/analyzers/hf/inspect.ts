@@ -8,6 +8,7 @@ import { analyzeFormatManifest } from "../unsupported/manifests.js";
 import { findCodeReferences, type CodeReference } from "./code-refs.js";
 import { formatPath, nearestKey, walkConfig } from "./config-tree.js";
 import { findEndpoint } from "./endpoints.js";
+import { isSbomDocument } from "./sbom-document.js";
 import { findKeyedSecret, findKnownSecrets } from "./secrets.js";
 import { findShellCommands } from "./shell.js";
 import { dangerousCallable, instantiateTargets } from "./targets.js";
@@ -91,6 +92,7 @@ export function inspectConfigValue(root: unknown, where: string, sink: IssueSink
   for (const issue of analyzeFormatManifest(root, where)) sink(issue);
   reportCodeReferences(findCodeReferences(root), where, sink);
   reportTemplates(root, where, sink);
+  const sbom = isSbomDocument(root, where);
   walkConfig(
     root,
     {
@@ -112,7 +114,7 @@ export function inspectConfigValue(root: unknown, where: string, sink: IssueSink
         const known = findKnownSecrets(value);
         const keyed = known.length === 0 ? findKeyedSecret(key, value) : undefined;
         const commands = findShellCommands(value);
-        const endpoint = findEndpoint(key, value);
+        const endpoint = sbom ? undefined : findEndpoint(key, value);
         if (known.length === 0 && !keyed && commands.length === 0 && !endpoint) return;
         const field = formatPath(path);
         for (const s of known) {
