@@ -1,0 +1,73 @@
+import { writeFile } from "node:fs/promises";
+import { ModelgateError } from "../../core/errors.js";
+import type { Severity } from "../../core/severity.js";
+import { audit } from "../../deps/audit.js";
+import { formatAuditJson } from "../../deps/report/audit-json.js";
+import { formatAuditSarif } from "../../deps/report/audit-sarif.js";
+import { formatAuditText } from "../../deps/report/audit-text.js";
+import { EXIT } from "../exit-codes.js";
+
+interface AuditCliOptions {
+  db?: string;
+  online?: boolean;
+  format?: string;
+  output?: string;
+  failOn?: string;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+export async function runAudit(paths: string[], raw: Record<string, unknown>): Promise<number> {
+  const opts = raw as AuditCliOptions;
+  if (opts.online && opts.db !== undefined) {
+    process.stderr.write("modelgate: --db and --online cannot be used together\n");
+    return EXIT.USAGE;
+  }
+  let report;
+  try {
+    report = await audit(paths.length ? paths : ["."], {
+      ...(opts.db !== undefined ? { db: opts.db } : {}),
+      online: opts.online === true,
+      failOn: (opts.failOn ?? "high") as Severity,
+    });
+  } catch (e) {
+    if (e instanceof ModelgateError) {
+      process.stderr.write(`modelgate: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  const format = opts.format ?? "text";
+  const toFile = opts.output !== undefined;
+  const text =
+    format === "json"
+      ? formatAuditJson(report)
+      : format === "sarif"
+        ? formatAuditSarif(report)
+        : formatAuditText(report, { color: !toFile && opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR });
+  if (toFile) {
+    try {
+      await writeFile(opts.output!, text);
+    } catch (e) {
+      process.stderr.write(`modelgate: cannot write the report to ${opts.output}: ${(e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+  } else {
+    process.stdout.write(text);
+  }
+  const s = report.summary;
+  if (format !== "text" || toFile) {
+    // The text report says this itself; other formats get it on stderr (the age warning too).
+    if (report.database.stale && !opts.quiet) process.stderr.write(`modelgate: warning: the vulnerability database is ${report.database.ageDays ?? "?"} days old: run \`modelgate db update\`\n`);
+    if (!opts.quiet) {
+      process.stderr.write(
+        `modelgate: ${s.vulnerabilities} vulnerabilit${s.vulnerabilities === 1 ? "y" : "ies"}, ${s.advice} advice item(s) in ${s.dependencies} dependencies, gate ${s.failOn}: ${s.incomplete ? "INCOMPLETE" : s.failed ? "FAIL" : "PASS"}${toFile ? `; report written to ${opts.output}` : ""}\n`,
+      );
+    }
+  }
+  if (s.incomplete) {
+    for (const i of report.issues.filter((x) => x.fatal)) process.stderr.write(`modelgate: ${i.file}${i.line !== undefined ? `:${i.line}` : ""}: ${i.message}\n`);
+    return EXIT.USAGE;
+  }
+  return s.failed ? EXIT.FINDINGS : EXIT.OK;
+}
