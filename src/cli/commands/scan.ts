@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { scan } from "../../scan/scan.js";
-import type { Severity } from "../../core/severity.js";
+import { resolveConfig } from "../../config/config.js";
 import { ModelgateError } from "../../core/errors.js";
 import { getRule } from "../../rules/catalog.js";
 import { formatHtml } from "../../report/html.js";
@@ -31,13 +31,26 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
     process.stderr.write(`modelgate: ${(e as Error).message}\n`);
     return EXIT.USAGE;
   }
+  let config;
+  try {
+    config = await resolveConfig({
+      flags: { ...(opts.format !== undefined ? { format: opts.format } : {}), ...(opts.failOn !== undefined ? { failOn: opts.failOn } : {}), limits },
+      formats: ["text", "json", "sarif", "html"],
+    });
+  } catch (e) {
+    if (e instanceof ModelgateError) {
+      process.stderr.write(`modelgate: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
   const progress = createProgress({ enabled: !opts.quiet });
   let report;
   try {
     report = await scan(paths, {
-      failOn: (opts.failOn ?? "high") as Severity,
+      failOn: config.failOn,
       digest: opts.digest !== false,
-      limits,
+      limits: config.limits,
       onProgress: progress.update,
     });
   } catch (e) {
@@ -49,7 +62,7 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
     throw e;
   }
   progress.done();
-  const format = opts.format ?? "text";
+  const format = config.format;
   const toFile = opts.output !== undefined;
   const text =
     format === "json"
