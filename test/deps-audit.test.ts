@@ -121,6 +121,27 @@ describe("modelgate audit / db (CLI)", () => {
     expect(await main(["audit", reqs, "--db", db, "--online"])).toBe(2);
   });
 
+  it("takes --format, --fail-on and --db from modelgate.yaml and the environment, a flag winning", async () => {
+    const work = mkdtempSync(join(tmpdir(), "mg-audit-config-"));
+    const zip = join(work, "all.zip");
+    writeFileSync(zip, buildZip([{ name: "GHSA-x.json", data: record("GHSA-xxxx-yyyy-zzzz", "onnx", "1.13.0"), method: 8 }]));
+    expect(await main(["db", "update", "--from", zip, "--db", join(work, "osv"), "--quiet"])).toBe(0);
+    const reqs = join(work, "requirements.txt");
+    writeFileSync(reqs, "onnx==1.12.0\n");
+    const policy = join(work, "modelgate.yaml");
+    writeFileSync(policy, "version: 1\ndefaults:\n  format: json\n  fail_on: critical\n  db: osv\n");
+    out = "";
+    expect(await main(["audit", reqs, "--policy", policy])).toBe(0); // high finding, gate at critical (file)
+    expect(JSON.parse(out).vulnerabilities[0].id).toBe("GHSA-xxxx-yyyy-zzzz"); // json (file), db (file)
+    vi.stubEnv("MODELGATE_FAIL_ON", "high");
+    try {
+      expect(await main(["audit", reqs, "--policy", policy])).toBe(1); // environment over file
+      expect(await main(["audit", reqs, "--policy", policy, "--fail-on", "critical"])).toBe(0); // flag over environment
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it.skipIf(!existsSync(OSV))("warns about a stale database in text output", async () => {
     expect(await main(["audit", FIXTURE, "--db", OSV])).toBe(1);
     expect(out).toMatch(/warning: the vulnerability database is \d+ days old/);

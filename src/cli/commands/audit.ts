@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { ModelgateError } from "../../core/errors.js";
-import type { Severity } from "../../core/severity.js";
+import { resolveConfig } from "../../config/config.js";
 import { audit } from "../../deps/audit.js";
 import { formatAuditJson } from "../../deps/report/audit-json.js";
 import { formatAuditSarif } from "../../deps/report/audit-sarif.js";
@@ -13,6 +13,7 @@ interface AuditCliOptions {
   format?: string;
   output?: string;
   failOn?: string;
+  policy?: string;
   quiet?: boolean;
   color?: boolean;
 }
@@ -24,11 +25,23 @@ export async function runAudit(paths: string[], raw: Record<string, unknown>): P
     return EXIT.USAGE;
   }
   let report;
+  let format: string;
   try {
+    // Flag > environment > modelgate.yaml defaults > built-in, as for every command.
+    const config = await resolveConfig({
+      flags: {
+        ...(opts.format !== undefined ? { format: opts.format } : {}),
+        ...(opts.failOn !== undefined ? { failOn: opts.failOn } : {}),
+        ...(opts.db !== undefined ? { db: opts.db } : {}),
+        ...(opts.policy !== undefined ? { policy: opts.policy } : {}),
+      },
+      formats: ["text", "json", "sarif"],
+    });
+    format = config.format;
     report = await audit(paths.length ? paths : ["."], {
-      ...(opts.db !== undefined ? { db: opts.db } : {}),
+      ...(config.db !== undefined && !opts.online ? { db: config.db } : {}),
       online: opts.online === true,
-      failOn: (opts.failOn ?? "high") as Severity,
+      failOn: config.failOn,
     });
   } catch (e) {
     if (e instanceof ModelgateError) {
@@ -37,7 +50,6 @@ export async function runAudit(paths: string[], raw: Record<string, unknown>): P
     }
     throw e;
   }
-  const format = opts.format ?? "text";
   const toFile = opts.output !== undefined;
   const text =
     format === "json"

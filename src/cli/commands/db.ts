@@ -1,5 +1,6 @@
 import { ModelgateError } from "../../core/errors.js";
 import { loadOsvDatabase, readDbMetadata } from "../../deps/osv/database.js";
+import { resolveConfig } from "../../config/config.js";
 import { resolveDbPath } from "../../deps/osv/db-path.js";
 import { updateDatabase } from "../../deps/osv/update.js";
 import { STALE_DAYS } from "../../deps/audit.js";
@@ -13,6 +14,12 @@ interface DbCliOptions {
   format?: string;
 }
 
+/** --db, else MODELGATE_DB, else modelgate.yaml's defaults.db, else the user cache: as `audit` resolves it. */
+async function databasePath(opts: DbCliOptions): Promise<string> {
+  const config = await resolveConfig({ flags: opts.db !== undefined ? { db: opts.db } : {} });
+  return resolveDbPath(config.db);
+}
+
 function fail(e: unknown): number {
   if (e instanceof ModelgateError) {
     process.stderr.write(`modelgate: ${e.message}\n`);
@@ -23,7 +30,12 @@ function fail(e: unknown): number {
 
 export async function runDbUpdate(raw: Record<string, unknown>): Promise<number> {
   const opts = raw as DbCliOptions;
-  const db = resolveDbPath(opts.db);
+  let db: string;
+  try {
+    db = await databasePath(opts);
+  } catch (e) {
+    return fail(e);
+  }
   const download = createByteProgress({ enabled: !opts.quiet, label: "downloading", minBytes: 0 });
   const showImport = progressActive(!opts.quiet);
   if (!opts.quiet) process.stderr.write(`modelgate: importing ${opts.from ?? "the OSV PyPI export (network)"} into ${db}\n`);
@@ -59,8 +71,8 @@ export async function runDbUpdate(raw: Record<string, unknown>): Promise<number>
 
 export async function runDbStatus(raw: Record<string, unknown>): Promise<number> {
   const opts = raw as DbCliOptions;
-  const db = resolveDbPath(opts.db);
   try {
+    const db = await databasePath(opts);
     const meta = await readDbMetadata(db);
     const loaded = await loadOsvDatabase(db);
     loaded.validateAll();
