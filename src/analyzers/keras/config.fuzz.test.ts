@@ -10,17 +10,7 @@ import { describe, expect, it } from "vitest";
 import { getRule } from "../../rules/catalog.js";
 import { analyzeKerasConfig, isKerasConfig } from "./config.js";
 import { summarizeMarshalledCode } from "./marshal.js";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../../test/helpers/fuzz.js";
 
 const KEYS = ["class_name", "config", "module", "registered_name", "function", "function_type", "output_shape", "output_shape_type", "name", "layers", "code", "value", "vocabulary", "spec_name", "__proto__", "constructor", "x"];
 const CLASSES = ["Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__", "__typespec__", "function", "Dense", "StringLookup", "Pkg>Layer", "Sequential", "", "__numpy__"];
@@ -68,12 +58,12 @@ const check = (config: unknown): void => {
 
 describe("analyzeKerasConfig fuzz", () => {
   it("random Keras-shaped JSON trees", () => {
-    const rnd = mulberry32(0xc0ffee);
+    const rnd = prng(0xc0ffee);
     for (let k = 0; k < 3000; k++) check(randomTree(rnd, 0));
   });
 
   it("mutated real configs", () => {
-    const rnd = mulberry32(42);
+    const rnd = prng(42);
     const configs = ["lambda.keras", "functional.keras", "cve_2025_1550.keras"].map((name) => {
       const buf = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/keras", name));
       const start = buf.indexOf('{"module"');
@@ -92,7 +82,7 @@ describe("analyzeKerasConfig fuzz", () => {
   });
 
   it("marshal reader on random bytes never throws", () => {
-    const rnd = mulberry32(99);
+    const rnd = prng(99);
     for (let k = 0; k < 3000; k++) {
       const bytes = Buffer.from(Array.from({ length: Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256)));
       if (rnd() < 0.5 && bytes.length > 0) bytes[0] = 0xe3;

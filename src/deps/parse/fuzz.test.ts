@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ModelgateError } from "../../core/errors.js";
 import type { DependencyFileKind } from "../types.js";
 import { parseDependencyText } from "./index.js";
+import { prng } from "../../../test/helpers/fuzz.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../../../test/fixtures/deps");
 const SEEDS: [string, DependencyFileKind][] = [
@@ -17,18 +18,6 @@ const SEEDS: [string, DependencyFileKind][] = [
 ];
 const KINDS: DependencyFileKind[] = ["requirements", "pyproject", "poetry-lock", "uv-lock", "pipfile-lock", "conda-env"];
 const TOKENS = ["\\", "\n", "#", "[", "]", "{", "}", '"', "'", '"""', ",", "=", "==", "^", "~", "*", ";", "@", "-r ", "-e ", "--hash=", "\u0000", "\uFEFF", "\r", "::", "||", "include-group", "&a", "*a", "!!python/object", "${X}", "(", ")"];
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(text: string, rand: () => number): string {
   let s = text;
