@@ -10,9 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { check } from "../src/check/index.js";
+import type { Report } from "../src/core/report.js";
 import { main } from "../src/cli/main.js";
 import { loadPolicy } from "../src/policy/load.js";
 import { sbom } from "../src/sbom/index.js";
+import { createFinding, scan } from "../src/scan/scan.js";
 import { sign } from "../src/sign/index.js";
 import { validateCheckReport } from "./helpers/check-schema.js";
 
@@ -195,6 +197,21 @@ describe("modelgate check (CLI, in process)", () => {
     expect(validateCheckReport(report)).toEqual([]);
     // Only what the policy needs is gathered: the permissive profile neither audits dependencies nor looks for provenance.
     expect(report.models[0]!.facts).toMatchObject({ dependencies: { audited: false }, provenance: { checked: false }, scan: { ran: true } });
+  });
+
+  it("reuses a scan report it is given instead of scanning again (the gate server scans first)", async () => {
+    const dir = await cleanModel();
+    const fresh = await scan([dir]);
+    expect(fresh.summary.failed).toBe(false);
+    const file = fresh.files[0]!;
+    const flagged: Report = {
+      ...fresh,
+      files: [{ ...file, findings: [{ ...createFinding("pickle/dangerous-global", file.path, undefined, { message: "planted" }) }] }, ...fresh.files.slice(1)],
+    };
+    const report = await check([dir], { profile: "default", scanReport: flagged });
+    expect(report.models[0]!.verdict).toBe("fail");
+    expect(report.models[0]!.reasons.join("\n")).toContain("pickle/dangerous-global");
+    await expect(check([dir, dir], { profile: "default", scanReport: flagged })).rejects.toMatchObject({ code: "USAGE" });
   });
 
   it("usage errors exit 2", async () => {

@@ -4,6 +4,7 @@ import { parseSize } from "../config/size.js";
 import { CHECK_REPORT_SCHEMA_VERSION, type CheckModelReport, type CheckReport } from "../core/check-report.js";
 import { ModelgateError } from "../core/errors.js";
 import type { ScanLimits } from "../core/limits.js";
+import type { Report } from "../core/report.js";
 import { TOOL_NAME, TOOL_VERSION } from "../core/version.js";
 import { evaluatePolicy, requiredSections } from "../policy/evaluate.js";
 import { resolvePolicy, type LoadedPolicy } from "../policy/load.js";
@@ -24,6 +25,8 @@ export interface CheckOptions {
   online?: boolean;
   /** Scan limits and concurrency (limits default to the policy's defaults.limits). */
   scanOptions?: ScanOptions;
+  /** A scan report already made of the one model checked (the gate server scans first): not scanned again. */
+  scanReport?: Report;
 }
 
 /** The policy's defaults.limits as scan limits. */
@@ -44,6 +47,7 @@ export function policyLimits(policy: LoadedPolicy): Partial<ScanLimits> {
  */
 export async function check(paths: readonly string[], options: CheckOptions = {}): Promise<CheckReport> {
   if (paths.length === 0) throw new ModelgateError("USAGE", "no model to check");
+  if (options.scanReport !== undefined && paths.length !== 1) throw new ModelgateError("USAGE", "a scan report can be reused when one model is checked");
   const policy = await resolvePolicy({
     ...(options.policy !== undefined ? { policy: options.policy } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
@@ -58,6 +62,7 @@ export async function check(paths: readonly string[], options: CheckOptions = {}
   for (const path of paths) {
     const { facts, notes } = await gatherFacts(path, sections, policy, {
       scanOptions,
+      ...(options.scanReport !== undefined ? { scanReport: options.scanReport } : {}),
       ...(db !== undefined ? { db } : {}),
       ...(options.online !== undefined ? { online: options.online } : {}),
     });

@@ -9,7 +9,7 @@ import { FACT_LIMITS, emptyFacts, type FactSection, type Facts, type Vulnerabili
 import type { LoadedPolicy } from "../policy/load.js";
 import type { GatherNotes } from "../policy/rules/index.js";
 import { aboveMax } from "../policy/rules/scan.js";
-import { INCOMPLETE_FINDINGS } from "../policy/rules/scan.js";
+import { UNVERIFIED_RULE_IDS } from "../rules/catalog/scanner.js";
 import { defaultProvenancePath, parseModelSource, verifyProvenance } from "../provenance/index.js";
 import { readModelMetadata, type ModelMetadata } from "../sbom/index.js";
 import { scan } from "../scan/scan.js";
@@ -23,6 +23,8 @@ export interface GatherOptions {
   db?: string;
   online?: boolean;
   scanOptions?: ScanOptions;
+  /** A scan report of this model made already: used instead of scanning again. */
+  scanReport?: Report;
 }
 
 /** Largest SBOM file read to tell its format. */
@@ -66,7 +68,7 @@ function applyScan(facts: Facts, report: Report, modelPath: string, isDir: boole
       size: f.size,
       ...(f.container !== undefined ? { container: insideModel(modelPath, isDir, f.container) } : {}),
     })),
-    incomplete: findings.some((f) => INCOMPLETE_FINDINGS.has(f.ruleId)),
+    incomplete: findings.some((f) => UNVERIFIED_RULE_IDS.has(f.ruleId)),
     truncated: findings.length > FACT_LIMITS.findings || report.files.length > FACT_LIMITS.files,
   };
   const top = report.files.filter((f) => f.container === undefined && f.format !== "directory");
@@ -311,7 +313,7 @@ export async function gatherFacts(modelPath: string, sections: ReadonlySet<FactS
   const wantMeta = isDir && (sections.has("model") || sections.has("sbom") || sections.has("dependencies"));
   if (wantScan) {
     try {
-      applyScan(facts, await scan([modelPath], { ...options.scanOptions, failOn: "high" }), modelPath, isDir, policy);
+      applyScan(facts, options.scanReport ?? (await scan([modelPath], { ...options.scanOptions, failOn: "high" })), modelPath, isDir, policy);
     } catch (e) {
       if (!(e instanceof ModelgateError)) throw e;
       notes.scanError = e.message;

@@ -1,20 +1,8 @@
 import type { Report } from "../core/report.js";
 import { meetsGate } from "../core/severity.js";
+import { UNVERIFIED_RULE_IDS } from "../rules/catalog/scanner.js";
 import type { SbomScanVerdict } from "./types.js";
 
-/**
- * Findings that mean "could not be verified" rather than "found something dangerous": a limit hit, a
- * file that could not be parsed or read, an analyzer that failed, content that is encrypted, a format
- * recognised but not analysed.
- */
-export const UNVERIFIED_RULES: ReadonlySet<string> = new Set([
-  "scanner/limit-exceeded",
-  "scanner/unparseable",
-  "scanner/analyzer-error",
-  "scanner/unreadable",
-  "scanner/encrypted-content",
-  "scanner/unsupported-format",
-]);
 
 /**
  * The verdict an SBOM records: fail when a finding other than "could not be verified" reaches the
@@ -26,8 +14,8 @@ export function scanVerdict(report: Report): SbomScanVerdict {
   const gate = report.summary.failOn;
   const failing = findings.filter((f) => meetsGate(f.severity, gate));
   let verdict: SbomScanVerdict["verdict"] = "pass";
-  if (failing.some((f) => !UNVERIFIED_RULES.has(f.ruleId))) verdict = "fail";
-  else if (findings.some((f) => UNVERIFIED_RULES.has(f.ruleId))) verdict = "incomplete";
+  if (failing.some((f) => !UNVERIFIED_RULE_IDS.has(f.ruleId))) verdict = "fail";
+  else if (findings.some((f) => UNVERIFIED_RULE_IDS.has(f.ruleId))) verdict = "incomplete";
   return {
     verdict,
     maxSeverity: report.summary.highestSeverity ?? "none",

@@ -1,16 +1,8 @@
 import { severityRank, type Severity } from "../../core/severity.js";
+import { UNVERIFIED_RULE_IDS } from "../../rules/catalog/scanner.js";
 import type { SeverityOrNone } from "../types.js";
 import { plural, type BuiltinRule, type RuleOutcome } from "./rule.js";
 
-/** Scan findings that mean a file could not be fully verified. */
-export const INCOMPLETE_FINDINGS: ReadonlySet<string> = new Set([
-  "scanner/limit-exceeded",
-  "scanner/unparseable",
-  "scanner/analyzer-error",
-  "scanner/unreadable",
-  "scanner/encrypted-content",
-  "scanner/unsupported-format",
-]);
 
 /** True when `s` is above the highest severity allowed ("none": every severity is above). */
 export function aboveMax(s: Severity, max: SeverityOrNone): boolean {
@@ -49,7 +41,7 @@ export const scanIncomplete: BuiltinRule = {
   needs: ["scan"],
   evaluate({ facts, notes }) {
     if (notes.scanError) return [{ status: "error", message: `the scan could not run: ${notes.scanError}` }];
-    const open = facts.scan.findings.filter((f) => INCOMPLETE_FINDINGS.has(f.ruleId));
+    const open = facts.scan.findings.filter((f) => UNVERIFIED_RULE_IDS.has(f.ruleId));
     if (open.length === 0) return [{ status: "pass", message: `all ${plural(facts.scan.files.length, "file")} fully verified` }];
     return open.map((f) => ({
       status: "fail" as const,

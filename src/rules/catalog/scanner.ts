@@ -15,6 +15,20 @@ export const UNSUPPORTED_FORMAT_RULE: RuleDefinition = {
   remediation: "Convert the model to a format modelgate verifies (safetensors, ONNX) or review it by other means before loading.",
 };
 
+/**
+ * Findings that mean "could not be verified" rather than "found something dangerous": a limit hit, a file that
+ * could not be parsed or read, an analyzer that failed, encrypted content, a format recognised but not analysed.
+ * Policies and SBOM verdicts call a model with only these "incomplete".
+ */
+export const UNVERIFIED_RULE_IDS: ReadonlySet<string> = new Set([
+  "scanner/limit-exceeded",
+  "scanner/unparseable",
+  "scanner/analyzer-error",
+  "scanner/unreadable",
+  "scanner/encrypted-content",
+  "scanner/unsupported-format",
+]);
+
 /** Rules about the scan itself: what could not be verified is never reported as clean. */
 export const SCANNER_RULES: readonly RuleDefinition[] = [
   {
