@@ -1,0 +1,363 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entryLeafHash } from "../src/server/audit/entry.js";
+import { createServer, type GateServer } from "../src/server/app.js";
+import { buildSafetensors } from "./fixtures/safetensors/build.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Set DASHBOARD_SCREENSHOTS=/some/dir to keep a screenshot of every page the test visits. */
+const SHOTS = process.env.DASHBOARD_SCREENSHOTS;
+const ADMIN = `mg_${Buffer.alloc(32, 7).toString("base64url")}`;
+const HOSTILE_REASON = `suspected backdoor <img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`;
+
+// Models pushed through the API (small, real files).
+const CLEAN = buildSafetensors([{ name: "fc.weight", dtype: "F32", shape: [4, 4] }], { format: "pt" });
+/** os.system called at load: a critical finding, rejected by the server. */
+const EVIL = Buffer.from("cos\nsystem\n(S'echo pwned'\ntR.", "latin1");
+/** Calls a class nobody vouched for: a high finding, so the policy verdict fails and the version is quarantined. */
+const SUSPICIOUS = Buffer.from("cmylib.layers\nDense\n)R.", "latin1");
+
+const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The web dashboard end to end: the real gate server (SQLite + folder blobs in a temp dir), models pushed through
+ * the HTTP API, and Debian's Chromium driving the pages as a reviewer and as an administrator.
+ */
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chromium", () => {
+  let server: GateServer;
+  let dataDir: string;
+  let browser: Browser;
+  let page: Page;
+  let reviewer: string;
+  const consoleErrors: string[] = [];
+  const pageErrors: string[] = [];
+  const failedResponses: { status: number; url: string }[] = [];
+
+  async function call<T = unknown>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(server.url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /** Pushes one file as a new version and waits for the scan to decide it. */
+  async function push(token: string, model: string, version: string, path: string, data: Buffer): Promise<string> {
+    const created = await call<{ uploadId: string; missing: string[] }>(token, "POST", `/api/v1/projects/vision/models/${model}/versions`, {
+      version,
+      files: [{ path, size: data.length, sha256: sha256(data) }],
+    });
+    if (created.missing.includes(path)) {
+      const res = await fetch(`${server.url}/api/v1/uploads/${created.uploadId}/files/${path}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+        body: data,
+      });
+      expect(res.status, await res.text()).toBe(204);
+    }
+    await call(token, "POST", `/api/v1/uploads/${created.uploadId}/complete`);
+    for (let i = 0; i < 600; i++) {
+      const v = await call<{ status: string }>(token, "GET", `/api/v1/projects/vision/models/${model}/versions/${version}`);
+      if (v.status !== "pending" && v.status !== "uploading") return v.status;
+      await sleep(100);
+    }
+    throw new Error(`${model}@${version} was not scanned`);
+  }
+
+  async function shot(name: string): Promise<void> {
+    if (!SHOTS) return;
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `dashboard-${name}-top.png`) });
+  }
+
+  async function login(token: string): Promise<void> {
+    await page.goto(`${server.url}/#/login`);
+    await page.getByLabel("API token").fill(token);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Models" }).waitFor();
+  }
+
+  async function open(hash: string, heading: string | RegExp): Promise<void> {
+    const url = `${server.url}/${hash}`;
+    // Going to the URL the tab already shows only compares fragments; reload to get fresh data.
+    if (page.url() === url) await page.reload();
+    else await page.goto(url);
+    await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+  }
+
+  /** Fills the reason form of an action and confirms it. */
+  async function decide(scope: ReturnType<Page["locator"]>, action: string, reason: string, formScope = scope): Promise<void> {
+    await scope.locator(`button[data-action="${action}"]`).click();
+    const form = formScope.locator(`form[data-form-action="${action}"]`);
+    await form.getByLabel("Reason").fill(reason);
+    await form.getByRole("button", { name: /^Confirm/ }).click();
+  }
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "modelgate-dashboard-"));
+    server = await createServer({ dataDir, port: 0, adminToken: ADMIN, logLevel: "silent", workers: 1 });
+    await call(ADMIN, "POST", "/api/v1/projects", { name: "vision" });
+    const publisher = (await call<{ token: string }>(ADMIN, "POST", "/api/v1/tokens", { name: "ci-publisher", roles: [{ project: "vision", role: "publisher" }] })).token;
+    reviewer = (await call<{ token: string }>(ADMIN, "POST", "/api/v1/tokens", { name: "rita-reviewer", roles: [{ project: "vision", role: "reviewer" }] })).token;
+    expect(await push(publisher, "classifier", "1.0.0", "model.safetensors", CLEAN)).toBe("approved");
+    expect(await push(publisher, "loader", "0.1.0", "model.pkl", EVIL)).toBe("rejected");
+    expect(await push(publisher, "legacy", "2.0.0", "model.pkl", SUSPICIOUS)).toBe("quarantined");
+    // Pushed by the admin itself: the server must refuse the admin's own approval (four eyes).
+    expect(await push(ADMIN, "legacy", "2.1.0", "weights.pkl", SUSPICIOUS)).toBe("quarantined");
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // Runs outside the page's CSP (DevTools protocol): records any violation the policy reports.
+    await context.addInitScript(`window.__csp = [];
+      document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`);
+    page = await context.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) consoleErrors.push(m.text());
+    });
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("response", (r) => {
+      if (r.status() >= 400) failedResponses.push({ status: r.status(), url: r.url().replace(server.url, "") });
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("refuses a token the server does not know, then logs the reviewer in", async () => {
+    await page.goto(server.url);
+    await page.getByRole("heading", { level: 1, name: "Log in to modelgate" }).waitFor();
+    await shot("login");
+    await page.getByLabel("API token").fill(`mg_${Buffer.alloc(32, 1).toString("base64url")}`);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page.getByRole("alert").innerText()).resolves.toMatch(/did not accept this token \(401 UNAUTHORIZED/);
+    // Keyboard only: the token field has focus again after the error, Enter submits.
+    expect(await page.evaluate("document.activeElement.id")).toBe("token");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(reviewer);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: "Models" }).waitFor();
+    // Focus moves to the new page's heading, so screen readers announce it.
+    expect(await page.evaluate("document.activeElement.tagName + ' ' + document.activeElement.textContent")).toBe("H1 Models");
+    await expect(page.locator("#whoami").innerText()).resolves.toContain("rita-reviewer");
+    await expect(page.locator("#whoami").innerText()).resolves.toContain("reviewer @ vision");
+    // The token lives in this tab's sessionStorage only.
+    expect(await page.evaluate('[sessionStorage.getItem("modelgate.token"), localStorage.length]')).toEqual([reviewer, 0]);
+  });
+
+  it("lists the models with the status of their latest version", async () => {
+    const rows = page.locator('table[data-project="vision"] tbody tr');
+    await rows.first().waitFor();
+    const text = await rows.allInnerTexts();
+    expect(text.find((t) => t.startsWith("classifier"))).toMatch(/1\.0\.0\s+Approved/);
+    expect(text.find((t) => t.startsWith("loader"))).toMatch(/0\.1\.0\s+Rejected/);
+    expect(text.find((t) => t.startsWith("legacy"))).toMatch(/2\.1\.0\s+Quarantined/);
+    await shot("models");
+    await page.getByRole("link", { name: "legacy" }).click();
+    await page.getByRole("heading", { level: 1, name: "vision / legacy" }).waitFor();
+    await expect(page.locator('#versions tr[data-version="2.0.0"]').innerText()).resolves.toMatch(/Quarantined\s+HIGH\s+scan\.max-severity: pickle\/unknown-global-call/);
+  });
+
+  it("shows a rejected version with its reasons, critical finding, verdict and file digests", async () => {
+    await open("#/projects/vision/models/loader/versions/0.1.0", "loader 0.1.0");
+    await expect(page.locator("#version-status").innerText()).resolves.toMatch(/Rejected.*Policy: fail.*CRITICAL/s);
+    await expect(page.locator("#reasons").innerText()).resolves.toContain("pickle/dangerous-global");
+    const finding = page.locator('details[data-severity="critical"] article[data-rule="pickle/dangerous-global"]');
+    await expect(finding.innerText()).resolves.toMatch(/os\.system[\s\S]*Remediation:[\s\S]*CWE-502/);
+    await expect(page.locator("#files").innerText()).resolves.toContain(sha256(EVIL));
+    await expect(page.locator("#verdict").innerText()).resolves.toContain("Policy: fail");
+    // No decision applies to a rejected version.
+    expect(await page.locator("#decision").count()).toBe(0);
+    await shot("version-rejected");
+  });
+
+  it("shows the policy read-only to a reviewer", async () => {
+    await open("#/policy", "Policy");
+    await page.locator("#policy-body section").waitFor();
+    expect(await page.locator("#policy-editor").count()).toBe(0);
+    await expect(page.locator("#policy-body").innerText()).resolves.toContain("Read-only");
+  });
+
+  it("quarantines an approved version from its page, with the reason shown as text", async () => {
+    await open("#/projects/vision/models/classifier/versions/1.0.0", "classifier 1.0.0");
+    await expect(page.locator("#version-status").innerText()).resolves.toMatch(/Approved.*Policy: pass/s);
+    await expect(page.locator("#findings").innerText()).resolves.toMatch(/No findings/);
+    await expect(page.locator("#signature").innerText()).resolves.toContain("Signature verified");
+    await shot("version-approved");
+    await decide(page.locator("#decision"), "quarantine", HOSTILE_REASON);
+    await page.locator("#version-status").getByText("Quarantined").waitFor();
+    await expect(page.locator("#reasons").innerText()).resolves.toContain(HOSTILE_REASON);
+    expect(await page.locator("main img, main script").count()).toBe(0);
+    expect(await page.title()).not.toContain("pwned");
+    await shot("version-quarantined");
+  });
+
+  it("lists both held versions in the quarantine queue", async () => {
+    await open("#/quarantine", "Quarantine queue");
+    await page.locator('#quarantine tr[data-version="vision/classifier/1.0.0"]').waitFor();
+    await expect(page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"]').innerText()).resolves.toContain("pickle/unknown-global-call");
+    await expect(page.locator('#quarantine tr[data-version="vision/classifier/1.0.0"]').innerText()).resolves.toContain(HOSTILE_REASON);
+    // A reviewer may approve or reject; releasing is for administrators.
+    expect(await page.locator('#quarantine button[data-action="release"]').count()).toBe(0);
+    await shot("quarantine-reviewer");
+  });
+
+  it("logs out, and as admin sees the server refuse approving its own upload, then releases another", async () => {
+    await page.locator("#logout").click();
+    await page.getByRole("heading", { level: 1, name: "Log in to modelgate" }).waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("modelgate.token")')).toBeNull();
+    await login(ADMIN);
+    await open("#/quarantine", "Quarantine queue");
+    const own = page.locator('#quarantine tr[data-version="vision/legacy/2.1.0"]');
+    const ownForm = page.locator('#quarantine tr[data-form-for="vision/legacy/2.1.0"]');
+    await decide(own, "approve", "looks fine to me", ownForm);
+    await expect(ownForm.getByRole("alert").innerText()).resolves.toMatch(/Approve failed — 403 FORBIDDEN: the token that pushed .* cannot approve it/);
+    await shot("quarantine-403");
+    const other = page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"]');
+    await decide(other, "release", "customer needs it today; class vetted by the ML platform team", page.locator('#quarantine tr[data-form-for="vision/legacy/2.0.0"]'));
+    await page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"] .released').waitFor();
+    await expect(page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"]').innerText()).resolves.toMatch(/Released by .*bootstrap-admin.*: customer needs it today/);
+    expect(await page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"] button[data-action="release"]').count()).toBe(0);
+    const v = await call<{ released?: { reason: string }; downloadable: boolean }>(ADMIN, "GET", "/api/v1/projects/vision/models/legacy/versions/2.0.0");
+    expect(v.released?.reason).toContain("customer needs it today");
+    expect(v.downloadable).toBe(true);
+    await shot("quarantine-released");
+  });
+
+  it("shows the audit log with a valid checkpoint signature and every inclusion proof checked in the browser", async () => {
+    await open("#/audit", "Audit log");
+    await expect(page.locator("#checkpoint-signature").getAttribute("data-check")).resolves.toBe("ok");
+    const rows = page.locator("#audit-entries tbody tr");
+    const types = await rows.evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: Record<string, string> }).dataset.type));
+    expect(types).toEqual(expect.arrayContaining(["token.created", "version.pushed", "policy.verdict", "version.quarantined", "version.released"]));
+    await page.locator("#verify-page").click();
+    // (Polled from here: waitForFunction evaluates a string in the page, which the dashboard's CSP forbids.)
+    for (let i = 0; i < 600 && (await page.locator("#audit-entries [data-check]").count()) < types.length; i++) await sleep(50);
+    const checks = await page.locator("#audit-entries [data-check]").evaluateAll((els) => els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.check));
+    expect(checks.length).toBe(types.length);
+    expect(new Set(checks)).toEqual(new Set(["ok"]));
+    await shot("audit-log");
+  });
+
+  it("flags an audit entry edited in the database", async () => {
+    const entries = (await call<{ entries: { index: number; type: string; actor: string }[] }>(ADMIN, "GET", "/api/v1/audit-log/entries?from=0&to=1000")).entries;
+    const released = entries.find((e) => e.type === "version.released")!;
+    await server.db.run("UPDATE audit_entries SET actor = ? WHERE idx = ?", ["someone-else", released.index]);
+    try {
+      await open("#/audit", "Audit log");
+      const row = page.locator(`#audit-entries tr[data-index="${released.index}"]`);
+      await row.locator("button[data-verify]").click();
+      await row.locator("[data-check]").waitFor();
+      await expect(row.locator("[data-check]").getAttribute("data-check")).resolves.toBe("fail");
+      await expect(row.locator("[data-check]").innerText()).resolves.toContain("does not hash to its recorded leaf hash");
+      await shot("audit-log-tampered");
+    } finally {
+      await server.db.run("UPDATE audit_entries SET actor = ? WHERE idx = ?", [released.actor, released.index]);
+    }
+  });
+
+  it("lets an admin edit the policy and shows the server's validation error", async () => {
+    await open("#/policy", "Policy");
+    const editor = page.locator("#policy-editor");
+    await editor.fill("version: 1\nextends: default\nscann:\n  max_severity: high\n");
+    await page.getByRole("button", { name: "Save policy" }).click();
+    await expect(page.locator("#policy-message").getByRole("alert").innerText()).resolves.toMatch(/not valid: 400 .*scann/);
+    await shot("policy-invalid");
+    await editor.fill("version: 1\nextends: default\nscan:\n  max_severity: high\n");
+    await page.getByRole("button", { name: "Save policy" }).click();
+    await expect(page.locator("#policy-message").getByRole("status").innerText()).resolves.toMatch(/^Saved/);
+    const stored = await call<{ yaml: string }>(ADMIN, "GET", "/api/v1/policy");
+    expect(stored.yaml).toContain("max_severity: high");
+  });
+
+  it("draws findings over time as an SVG chart with a data table", async () => {
+    await open("#/stats", "Findings over time");
+    const chart = page.locator("svg#findings-chart");
+    await chart.waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    const bar = chart.locator(`g.bar[data-date="${today}"]`);
+    expect(await bar.locator('rect[data-severity="critical"]').count()).toBe(1);
+    expect(await bar.locator('rect[data-severity="high"]').count()).toBe(1);
+    await page.locator("#stats-body summary").click();
+    await expect(page.locator("#stats-table").innerText()).resolves.toMatch(new RegExp(`${today}\\s+1\\s+2\\s+0\\s+0\\s+0\\s+4`));
+    await shot("stats");
+  });
+
+  it("verifies RFC 9162 inclusion proofs in the browser exactly as the RFC's definitions say", async () => {
+    // Oracle: the tree hash and audit path written straight from RFC 9162 §2.1.1 and §2.1.3.1.
+    const leaf = (i: number) => createHash("sha256").update(Buffer.from([0])).update(`entry ${i}`).digest();
+    const node = (l: Buffer, r: Buffer) => createHash("sha256").update(Buffer.from([1])).update(l).update(r).digest();
+    const split = (n: number) => {
+      let k = 1;
+      while (k * 2 < n) k *= 2;
+      return k;
+    };
+    const mth = (d: Buffer[]): Buffer => (d.length === 1 ? d[0]! : node(mth(d.slice(0, split(d.length))), mth(d.slice(split(d.length)))));
+    const path = (m: number, d: Buffer[]): Buffer[] => {
+      if (d.length === 1) return [];
+      const k = split(d.length);
+      return m < k ? [...path(m, d.slice(0, k)), mth(d.slice(k))] : [...path(m - k, d.slice(k)), mth(d.slice(0, k))];
+    };
+    const cases: { index: number; size: number; leaf: string; proof: string[]; root: string; good: boolean }[] = [];
+    for (let size = 1; size <= 17; size++) {
+      const leaves = Array.from({ length: size }, (_, i) => leaf(i));
+      const root = mth(leaves).toString("base64");
+      for (let index = 0; index < size; index++) {
+        const proof = path(index, leaves).map((p) => p.toString("hex"));
+        cases.push({ index, size, leaf: leaves[index]!.toString("hex"), proof, root, good: true });
+        if (proof.length > 0) {
+          const flipped = [...proof];
+          flipped[0] = (flipped[0]![0] === "0" ? "1" : "0") + flipped[0]!.slice(1);
+          cases.push({ index, size, leaf: leaves[index]!.toString("hex"), proof: flipped, root, good: false });
+          cases.push({ index, size, leaf: leaves[index]!.toString("hex"), proof: proof.slice(1), root, good: false });
+        }
+        if (size > 1) cases.push({ index: (index + 1) % size, size, leaf: leaves[index]!.toString("hex"), proof, root, good: false });
+      }
+    }
+    // Strings, not functions: the test runner would rewrite import() inside a function it ships to the page.
+    const results = await page.evaluate(`(async () => {
+      const m = await import("/ui/lib/merkle.js");
+      const out = [];
+      for (const c of ${JSON.stringify(cases)}) {
+        const r = await m.verifyInclusion({ index: c.index, treeSize: c.size, leaf: m.hexToBytes(c.leaf), proof: c.proof.map(m.hexToBytes), rootHash: m.base64ToBytes(c.root) });
+        out.push(r.ok);
+      }
+      return out;
+    })()`);
+    expect(results).toEqual(cases.map((c) => c.good));
+    expect(cases.filter((c) => c.good).length).toBe(153);
+
+    // The browser hashes an entry's content exactly as the server does (canonical JSON, Unicode, nesting).
+    const entry = { index: 7, time: "2026-01-02T03:04:05.678Z", type: "version.released", actor: "zoë <admin>", project: "vision", data: { z: [1, "é", { b: null, a: true }], a: "\u2028 \"q\"", n: 1.5e-7 } };
+    const inBrowser = await page.evaluate(`import("/ui/lib/audit-verify.js").then((m) => m.entryLeafHash(${JSON.stringify(entry)}))`);
+    expect(inBrowser).toBe(entryLeafHash(entry));
+  });
+
+  it("ran every page without a script error, a CSP violation or an unexpected failed request", async () => {
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(await page.evaluate("window.__csp")).toEqual([]);
+    const expected = [
+      /^401 \/api\/v1\/me$/, // the unknown token at login
+      /^403 \/api\/v1\/projects\/vision\/models\/legacy\/versions\/2\.1\.0\/approve$/, // own upload
+      /^400 \/api\/v1\/policy$/, // the invalid policy
+      /^404 \/api\/v1\/projects\/vision\/models\/\w+\/versions\/[\d.]+\/(sbom|audit)$/, // documents a version may not have
+    ];
+    const unexpected = failedResponses.map((r) => `${r.status} ${r.url}`).filter((r) => !expected.some((re) => re.test(r)));
+    expect(unexpected).toEqual([]);
+  });
+});
