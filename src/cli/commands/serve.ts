@@ -1,0 +1,106 @@
+import { parseSize } from "../../config/size.js";
+import { ModelgateError } from "../../core/errors.js";
+import { EXIT } from "../exit-codes.js";
+
+interface ServeCliOptions {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  s3Bucket?: string;
+  s3Region?: string;
+  s3Endpoint?: string;
+  s3PathStyle?: boolean;
+  policy?: string;
+  vulnDb?: string;
+  workers?: string;
+  maxUpload?: string;
+  logLevel?: string;
+}
+
+function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ModelgateError("USAGE", `${name} must be an integer from ${min} to ${max}, got ${value}`);
+  return n;
+}
+
+/** `modelgate serve`: runs the gate server until SIGINT/SIGTERM. */
+export async function runServe(raw: Record<string, unknown>): Promise<number> {
+  const o = raw as ServeCliOptions;
+  let config;
+  try {
+    const maxUploadBytes = o.maxUpload === undefined ? undefined : parseSize(o.maxUpload);
+    if (o.maxUpload !== undefined && maxUploadBytes === undefined) throw new ModelgateError("USAGE", `--max-upload must be a size such as 10GiB, got ${o.maxUpload}`);
+    const port = intOption("--port", o.port, 0, 65535);
+    const workers = intOption("--workers", o.workers, 0, 64);
+    const databaseUrl = o.databaseUrl ?? process.env.MODELGATE_DATABASE_URL;
+    // Blobs in S3 (or any S3-compatible store) when a bucket is named; credentials from the AWS default chain.
+    const s3Bucket = o.s3Bucket ?? process.env.MODELGATE_S3_BUCKET;
+    const s3Endpoint = o.s3Endpoint ?? process.env.MODELGATE_S3_ENDPOINT;
+    const s3Region = o.s3Region ?? process.env.MODELGATE_S3_REGION ?? process.env.AWS_REGION;
+    if (s3Bucket === undefined && (o.s3Endpoint !== undefined || o.s3Region !== undefined || o.s3PathStyle)) {
+      throw new ModelgateError("USAGE", "--s3-endpoint, --s3-region and --s3-path-style need --s3-bucket");
+    }
+    if (s3Bucket !== undefined && !s3Region) throw new ModelgateError("USAGE", "--s3-bucket needs a region: --s3-region, MODELGATE_S3_REGION or AWS_REGION");
+    const s3 = s3Bucket !== undefined ? { bucket: s3Bucket, region: s3Region!, ...(s3Endpoint ? { endpoint: s3Endpoint } : {}), ...(o.s3PathStyle ? { forcePathStyle: true } : {}) } : undefined;
+    config = {
+      dataDir: o.dataDir ?? "modelgate-data",
+      ...(port !== undefined ? { port } : {}),
+      ...(o.host !== undefined ? { host: o.host } : {}),
+      ...(databaseUrl ? { databaseUrl } : {}),
+      ...(s3 ? { s3 } : {}),
+      ...(o.policy !== undefined ? { policy: o.policy } : {}),
+      ...(o.vulnDb !== undefined ? { vulnDb: o.vulnDb } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+      ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
+      logLevel: o.logLevel ?? process.env.MODELGATE_LOG_LEVEL ?? "info",
+    };
+  } catch (e) {
+    process.stderr.write(`modelgate serve: ${(e as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+  const { createServer } = await import("../../server/app.js");
+  let server;
+  try {
+    server = await createServer(config);
+  } catch (e) {
+    if (e instanceof ModelgateError || (e as NodeJS.ErrnoException).code === "EADDRINUSE" || (e as NodeJS.ErrnoException).code === "EACCES") {
+      process.stderr.write(`modelgate serve: ${(e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  // Handlers first: the banner is how a supervisor learns the server is up, and it may signal at once.
+  const stopped = new Promise<number>((resolve) => {
+    let closing = false;
+    const stop = (signal: string): void => {
+      if (closing) return;
+      closing = true;
+      process.stderr.write(`modelgate serve: ${signal}: shutting down (finishing running jobs)\n`);
+      server.close().then(
+        () => resolve(EXIT.OK),
+        (e: unknown) => {
+          process.stderr.write(`modelgate serve: shutdown failed: ${(e as Error).message}\n`);
+          resolve(EXIT.USAGE);
+        },
+      );
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  const lines = [`modelgate gate server listening on ${server.url}`, `  data: ${server.config.dataDir}${server.config.databaseUrl ? ` (metadata in PostgreSQL)` : ""}${server.config.s3 ? ` (files in s3://${server.config.s3.bucket})` : ""}`, `  API description: ${server.url}/openapi.json`];
+  if (server.adminToken) {
+    lines.push(
+      "",
+      "  Admin token (save it now: it will not be shown again):",
+      `    ${server.adminToken}`,
+      "",
+      `  Next: export MODELGATE_TOKEN=<the token above>`,
+      `        curl -H "Authorization: Bearer $MODELGATE_TOKEN" -X POST ${server.url}/api/v1/projects -H 'content-type: application/json' -d '{"name":"demo"}'`,
+      `        modelgate push ./my-model --to ${server.url} --project demo --model my-model --version 1 --wait`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return stopped;
+}

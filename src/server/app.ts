@@ -1,0 +1,170 @@
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import { createAuditLog, type AuditLog } from "./audit/log.js";
+import { authorize } from "./auth/authorize.js";
+import { generateToken, hashToken } from "./auth/tokens.js";
+import { resolveServerConfig, type ResolvedServerConfig, type ServerConfig } from "./config.js";
+import type { ServerContext } from "./context.js";
+import { claimMeta } from "./db/meta.js";
+import { migrate } from "./db/migrations.js";
+import { insertToken } from "./db/tokens.js";
+import { recordEvent } from "./events/audit.js";
+import { createJobQueue } from "./jobs/queue.js";
+import { runReauditJob } from "./jobs/reaudit-job.js";
+import { runScanJob } from "./jobs/scan-job.js";
+import { runWebhookJob } from "./jobs/webhook-job.js";
+import { startWorkers, type WorkerPool } from "./jobs/worker.js";
+import { createServerMetrics } from "./metrics.js";
+import { registerAuthenticate } from "./middlewares/authenticate.js";
+import { registerErrorHandler } from "./middlewares/error-handler.js";
+import { registerRequestMetrics } from "./middlewares/metrics.js";
+import { registerOctetStream } from "./middlewares/octet-stream.js";
+import { registerRequirePermission } from "./middlewares/require-permission.js";
+import { registerValidation } from "./middlewares/validation.js";
+import { registerAuditLogRoutes } from "./routes/audit-log.js";
+import { registerFileRoutes } from "./routes/files.js";
+import { registerHealthRoutes } from "./routes/health.js";
+import { registerPolicyRoutes } from "./routes/policy.js";
+import { registerProjectRoutes } from "./routes/projects.js";
+import { registerTokenRoutes } from "./routes/tokens.js";
+import { registerUploadRoutes } from "./routes/uploads.js";
+import { registerVersionRoutes } from "./routes/versions.js";
+import { registerVulnDbRoutes } from "./routes/vulndb.js";
+import { registerDashboard } from "./routes/web.js";
+import { registerWebhookRoutes } from "./routes/webhooks.js";
+import { loadOrCreateServerKey } from "./signing/server-key.js";
+import { openStorage } from "./storage/open.js";
+import type { BlobStore, SqlDatabase } from "./storage/types.js";
+
+export type { ServerConfig } from "./config.js";
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  /** Served without a token (config.public). */
+  public: boolean;
+}
+
+export interface GateServer {
+  /** http://HOST:PORT */
+  url: string;
+  /** The bootstrap admin token: set on the first start only (show it once). */
+  adminToken?: string;
+  app: FastifyInstance;
+  db: SqlDatabase;
+  blobs: BlobStore;
+  auditLog: AuditLog;
+  config: ResolvedServerConfig;
+  /** Every registered route (tests check that each refuses a missing token and is in the OpenAPI document). */
+  routes: RouteInfo[];
+  close(): Promise<void>;
+}
+
+
+/** Removes temporary files a killed process left behind (uploads in flight, scan folders). */
+async function cleanTmp(tmpDir: string): Promise<void> {
+  for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+    if (/^(upload|scan|sign|vulndb)-/.test(name)) await rm(join(tmpDir, name), { recursive: true, force: true });
+  }
+}
+
+/** Creates the first admin token, once per database (several nodes starting together: one wins). */
+async function bootstrapAdmin(ctx: Pick<ServerContext, "db" | "auditLog">, fixed: string | undefined): Promise<string | undefined> {
+  return ctx.db.transaction(async (tx) => {
+    if (!(await claimMeta(tx, "bootstrap-admin", new Date().toISOString()))) return undefined;
+    const token = fixed ?? generateToken();
+    const rec = await insertToken(tx, { name: "bootstrap-admin", hash: hashToken(token), admin: true, scopes: [], expiresAt: null, createdBy: null });
+    await recordEvent(ctx, { type: "token.created", actor: "system:bootstrap", subject: `token:${rec.id}`, data: { name: rec.name, admin: true, note: "first start: bootstrap admin token" } }, tx);
+    return token;
+  });
+}
+
+/** Starts the gate server: storage, migrations, audit log, keys, HTTP API, workers. Listens before returning. */
+export async function createServer(input: ServerConfig): Promise<GateServer> {
+  const config = resolveServerConfig(input);
+  const { db, blobs } = await openStorage(config);
+  let workers: WorkerPool | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    await cleanTmp(config.tmpDir);
+    await migrate(db);
+    const auditLog = await createAuditLog(db, { keyDir: config.keyDir, origin: config.auditLogOrigin });
+    const serverKey = await loadOrCreateServerKey(config.keyDir);
+    const queue = createJobQueue(db);
+    // A server killed mid-scan leaves its jobs running under a lease nobody renews: take them over now.
+    await queue.releaseDeadLocalLeases();
+    const metrics = createServerMetrics(db, queue);
+
+    app = Fastify({
+      logger: {
+        level: config.logLevel,
+        redact: ["req.headers.authorization", "req.headers.cookie"],
+      },
+      exposeHeadRoutes: false,
+      routerOptions: { maxParamLength: 4096 },
+      bodyLimit: 2 * 1024 * 1024,
+      return503OnClosing: true,
+    });
+    const ctx: ServerContext = { config, db, blobs, auditLog, queue, metrics, serverKey, log: app.log };
+    const routes: RouteInfo[] = [];
+    app.addHook("onRoute", (r) => {
+      const methods = Array.isArray(r.method) ? r.method : [r.method];
+      const isPublic = (r.config as { public?: boolean } | undefined)?.public === true;
+      for (const method of methods) routes.push({ method: String(method), url: r.url, public: isPublic });
+    });
+
+    registerErrorHandler(app, ctx);
+    registerValidation(app);
+    registerOctetStream(app);
+    registerAuthenticate(app, ctx);
+    registerRequestMetrics(app, metrics);
+    // The core API in one encapsulated context whose onRequest hook authorises every route before its body is
+    // read (routes declare their permission; a route that declares none is refused). The audit-log and dashboard
+    // modules register at the root and authorise in their handlers.
+    await app.register(async (api) => {
+      registerRequirePermission(api);
+      registerHealthRoutes(api, ctx);
+      registerTokenRoutes(api, ctx);
+      registerProjectRoutes(api, ctx);
+      registerUploadRoutes(api, ctx);
+      registerVersionRoutes(api, ctx);
+      registerFileRoutes(api, ctx);
+      registerPolicyRoutes(api, ctx);
+      registerWebhookRoutes(api, ctx);
+      registerVulnDbRoutes(api, ctx);
+    });
+    registerAuditLogRoutes(app, { auditLog, authorize });
+    registerDashboard(app);
+
+    const adminToken = await bootstrapAdmin(ctx, config.adminToken);
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+
+    if (config.workers > 0) workers = startWorkers(ctx, config.workers, { scan: runScanJob, reaudit: runReauditJob, webhook: runWebhookJob });
+    const server: GateServer = {
+      url,
+      ...(adminToken !== undefined ? { adminToken } : {}),
+      app,
+      db,
+      blobs,
+      auditLog,
+      config,
+      routes,
+      async close() {
+        await workers?.stop();
+        await app!.close();
+        await db.close();
+      },
+    };
+    return server;
+  } catch (e) {
+    await workers?.stop().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}

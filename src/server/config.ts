@@ -1,0 +1,97 @@
+import { resolve } from "node:path";
+import { ModelgateError } from "../core/errors.js";
+
+/** Options of `modelgate serve` and of createServer(); see ResolvedServerConfig for the defaults. */
+export interface ServerConfig {
+  /** Default 8414; 0 = any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Holds the SQLite database, blobs/, tmp/ and keys/. */
+  dataDir: string;
+  /** postgres://… → PostgreSQL; absent → SQLite in dataDir. */
+  databaseUrl?: string;
+  /** S3-compatible object storage for blobs; absent → content-addressed folder dataDir/blobs. */
+  s3?: { endpoint?: string; region: string; bucket: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle?: boolean };
+  /** In-process workers (scan, re-audit, webhook delivery); default 1; 0 = API only (stateless API node). */
+  workers?: number;
+  /** Largest file accepted in an upload, in bytes; default 64 GiB. */
+  maxUploadBytes?: number;
+  /** Organisation policy file (issue 6 format); a policy stored with PUT /api/v1/policy takes precedence. */
+  policy?: string;
+  /** OSV vulnerability database folder for dependency audits. */
+  vulnDb?: string;
+  /** pino level; default "info" ("silent" in tests). */
+  logLevel?: string;
+  /** Fixed bootstrap admin token (tests); otherwise one is generated on first start and shown once. */
+  adminToken?: string;
+  /** Audit log origin line (C2SP checkpoint); default "modelgate/audit-log". */
+  auditLogOrigin?: string;
+  /** How long a worker holds a job before another may take it over; default 60 s (renewed while it runs). */
+  jobLeaseMs?: number;
+  /** How often idle workers look for jobs (they are also woken in-process on enqueue); default 1000 ms. */
+  jobPollMs?: number;
+  /** Webhook delivery attempts before giving up; default 5 (backoff 1 s, 2 s, 4 s, …). */
+  webhookAttempts?: number;
+}
+
+export interface ResolvedServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  s3: ServerConfig["s3"];
+  workers: number;
+  maxUploadBytes: number;
+  policy: string | undefined;
+  vulnDb: string | undefined;
+  logLevel: string;
+  adminToken: string | undefined;
+  auditLogOrigin: string;
+  jobLeaseMs: number;
+  jobPollMs: number;
+  webhookAttempts: number;
+  tmpDir: string;
+  keyDir: string;
+}
+
+export const DEFAULT_PORT = 8414;
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+
+function nonNegativeInt(name: string, v: number | undefined, dflt: number, min = 0): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || v < min) throw new ModelgateError("INVALID_OPTION", `${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  return v;
+}
+
+export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig {
+  if (!config.dataDir) throw new ModelgateError("INVALID_OPTION", "dataDir is required");
+  const dataDir = resolve(config.dataDir);
+  const port = nonNegativeInt("port", config.port, DEFAULT_PORT);
+  if (port > 65535) throw new ModelgateError("INVALID_OPTION", `port must be 0…65535, got ${port}`);
+  if (config.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new ModelgateError("INVALID_OPTION", `database URL must start with postgres:// (SQLite is the default and needs no URL), got ${config.databaseUrl}`);
+  }
+  if (config.adminToken !== undefined && !/^mg_[A-Za-z0-9_-]{20,}$/.test(config.adminToken)) {
+    throw new ModelgateError("INVALID_OPTION", "adminToken must look like mg_<base64url, at least 20 characters>");
+  }
+  return {
+    port,
+    host: config.host ?? "127.0.0.1",
+    dataDir,
+    databaseUrl: config.databaseUrl,
+    s3: config.s3,
+    workers: nonNegativeInt("workers", config.workers, 1),
+    maxUploadBytes: nonNegativeInt("maxUploadBytes", config.maxUploadBytes, DEFAULT_MAX_UPLOAD_BYTES, 1),
+    policy: config.policy === undefined ? undefined : resolve(config.policy),
+    vulnDb: config.vulnDb === undefined ? undefined : resolve(config.vulnDb),
+    logLevel: config.logLevel ?? "info",
+    adminToken: config.adminToken,
+    auditLogOrigin: config.auditLogOrigin ?? "modelgate/audit-log",
+    jobLeaseMs: nonNegativeInt("jobLeaseMs", config.jobLeaseMs, 60_000, 100),
+    jobPollMs: nonNegativeInt("jobPollMs", config.jobPollMs, 1000, 10),
+    webhookAttempts: nonNegativeInt("webhookAttempts", config.webhookAttempts, 5, 1),
+    tmpDir: resolve(dataDir, "tmp"),
+    keyDir: resolve(dataDir, "keys"),
+  };
+}

@@ -1,0 +1,93 @@
+/** `modelgate serve` and `modelgate push` as a user runs them: separate processes, real signals, exit codes. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const ENTRY = join(import.meta.dirname, "cli-entry.ts");
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string; token?: string; out: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { cwd: ROOT, env: { ...process.env, CI: "true" } });
+  let out = "";
+  const exited = new Promise<number | null>((r) => child.on("close", r));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
+    child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      const done = out.includes("API description");
+      if (url && done) {
+        clearTimeout(timer);
+        resolve({ child, url, token: /^\s+(mg_\S+)$/m.exec(out)?.[1], out: () => out, exited });
+      }
+    });
+  });
+}
+
+describe("modelgate serve / push", () => {
+  let dataDir: string;
+  let work: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "mg-serve-"));
+    work = mkdtempSync(join(tmpdir(), "mg-push-"));
+  });
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("prints the URL and a one-time admin token, pushes with --wait, and stops cleanly on SIGTERM", { timeout: 240_000 }, async () => {
+    const s = await startServe(dataDir);
+    expect(s.out()).toContain("save it now: it will not be shown again");
+    expect(s.token).toMatch(/^mg_/);
+    const res = await fetch(`${s.url}/api/v1/projects`, { method: "POST", headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" }, body: '{"name":"demo"}' });
+    expect(res.status).toBe(201);
+
+    const clean = join(work, "clean");
+    mkdirSync(clean);
+    copyFileSync(join(ROOT, "test/fixtures/baseline/safetensors/tiny.safetensors"), join(clean, "model.safetensors"));
+    const ok = await run(["push", clean, "--to", s.url, "--project", "demo", "--model", "tiny", "--version", "1", "--wait"], { MODELGATE_TOKEN: s.token! });
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toContain("pushed demo/tiny@1: 1 file(s), 1 uploaded");
+    expect(ok.stdout).toContain("demo/tiny@1: approved");
+    expect(ok.code).toBe(0);
+
+    const bad = join(work, "bad");
+    mkdirSync(bad);
+    copyFileSync(join(ROOT, "test/fixtures/server/unknown_call.pkl"), join(bad, "model.pkl"));
+    const q = await run(["push", bad, "--to", s.url, "--project", "demo", "--model", "bad", "--version", "1", "--wait", "--token", s.token!]);
+    expect(q.stdout).toContain("demo/bad@1: quarantined");
+    expect(q.stdout).toMatch(/ {2}- .*acme_loaders/);
+    expect(q.code).toBe(1);
+
+    const refused = await run(["push", clean, "--to", s.url, "--project", "nope", "--model", "tiny", "--version", "1", "--token", s.token!]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/no project nope/);
+    expect((await run(["push", clean, "--to", s.url])).code).toBe(2);
+
+    s.child.kill("SIGTERM");
+    expect(await s.exited).toBe(0);
+    expect(s.out()).toContain("SIGTERM: shutting down");
+
+    const again = await startServe(dataDir);
+    expect(again.token).toBeUndefined();
+    expect(again.out()).not.toContain("save it now");
+    again.child.kill("SIGINT");
+    expect(await again.exited).toBe(0);
+    expect(readFileSync(join(dataDir, "keys", "server-signing.key"), "utf8")).toContain("PRIVATE KEY");
+  });
+});
