@@ -21,3 +21,39 @@ export { formatHtml } from "./report/html.js";
 export { formatJson } from "./report/json.js";
 export { formatSarif, type SarifOptions } from "./report/sarif.js";
 export { formatText, type TextOptions } from "./report/text.js";
+export {
+  check,
+  loadPolicy,
+  resolvePolicy,
+  findPolicyFile,
+  BUILTIN_PROFILES,
+  BUILTIN_RULES,
+  CHECK_REPORT_SCHEMA_VERSION,
+  type CheckOptions,
+  type CheckReport,
+  type CheckModelReport,
+  type CheckResult,
+  type LoadedPolicy,
+  type Facts,
+  type PolicyDocument,
+} from "./check/index.js";
+export { resolveConfig, type ResolvedConfig, type ResolveConfigOptions } from "./config/config.js";
+export { formatCheckText } from "./report/check/text.js";
+export { formatCheckJson } from "./report/check/json.js";
+export { formatCheckSarif } from "./report/check/sarif.js";
+export { formatCheckHtml } from "./report/check/html.js";
+export { sbom, readModelMetadata, type SbomOptions, type SbomResult, type ModelMetadata } from "./sbom/index.js";
+export {
+  audit,
+  updateDatabase,
+  resolveDbPath,
+  parseDependencyFile,
+  findDependencyFiles,
+  formatAuditText,
+  formatAuditJson,
+  formatAuditSarif,
+  type AuditOptions,
+  type AuditReport,
+  type VulnerabilityMatch,
+} from "./deps/index.js";
+export type { Dependency, DependencyFile } from "./deps/types.js";

@@ -15,6 +15,8 @@ function buildProgram(): Command {
   const program = new Command("modelgate")
     .description("Security toolset for ML models: find code hidden in model files before anyone loads them.")
     .version(TOOL_VERSION, "-V, --version")
+    // Program options (-V/--version) only before the command: `push --version 1.0` names the model version.
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
@@ -23,10 +25,10 @@ function buildProgram(): Command {
     .command("scan")
     .description("Scan model files and folders for hidden code, tampering and content that cannot be verified.")
     .argument("<paths...>", "files or folders to scan (folders are walked; archives are opened)")
-    .addOption(new Option("-f, --format <format>", "report format").choices(["text", "json", "sarif", "html"]).default("text"))
+    .addOption(new Option("-f, --format <format>", "report format (default: text, or defaults.format in modelgate.yaml / $MODELGATE_FORMAT)").choices(["text", "json", "sarif", "html"]))
     .option("-o, --output <file>", "write the report to a file instead of standard output")
     .addOption(
-      new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity").choices([...SEVERITIES]).default("high"),
+      new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity (default: high, or defaults.fail_on / $MODELGATE_FAIL_ON)").choices([...SEVERITIES]),
     )
     .option("--no-digest", "skip the SHA-256 of each file (saves one full read of every file)")
     .option("--limit <name=value>", "override a parser limit, e.g. maxMemberBytes=2GiB or timeoutMs=300000 (repeatable)", collect, [])
@@ -47,6 +49,9 @@ for, or content that could not be verified), medium (references we cannot vouch 
 Limits (--limit name=value; sizes take KiB/MiB/GiB): maxMemberBytes, maxTotalBytes, maxCompressionRatio,
 ratioGraceBytes, maxDepth, maxMembers, maxPickleMemo, maxPickleNesting, maxNestedPickles, timeoutMs.
 
+Configuration: a flag wins over $MODELGATE_FORMAT / $MODELGATE_FAIL_ON, which win over the defaults:
+section (format, fail_on, limits) of modelgate.yaml ($MODELGATE_POLICY, else the nearest one upward).
+
 Examples:
   modelgate scan model.pt
   modelgate scan ./my-model-folder --format json --output report.json
@@ -56,6 +61,53 @@ Examples:
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const { runScan } = await import("./commands/scan.js");
       process.exitCode = await runScan(paths, opts);
+    });
+
+  program
+    .command("check")
+    .description("Evaluate a policy (modelgate.yaml or a built-in profile) over models: scan, signature, provenance, SBOM, dependencies; one verdict per model.")
+    .argument("<models...>", "model folders or files")
+    .option("--policy <file>", "policy file (default: $MODELGATE_POLICY, else the nearest modelgate.yaml upward, else the default profile)")
+    .addOption(new Option("--profile <name>", "a built-in policy instead of a file").choices(["strict", "default", "permissive"]))
+    .addOption(new Option("-f, --format <format>", "report format (default: text, or defaults.format / $MODELGATE_FORMAT)").choices(["text", "json", "sarif", "html"]))
+    .option("-o, --output <file>", "write the report to a file instead of standard output")
+    .option("--explain", "text format: list the framework controls (NIST AI RMF, OWASP, MITRE ATLAS, SAIF) each model passes or fails, and by which rule")
+    .addOption(new Option("--fail-on <severity>", "override the policy's scan gate: fail on findings at or above this severity").choices([...SEVERITIES]))
+    .option("--db <dir>", "vulnerability database folder (default: defaults.db, $MODELGATE_DB, ~/.cache/modelgate/osv)")
+    .option("--online", "query OSV online for dependency vulnerabilities")
+    .option("--limit <name=value>", "override a scan limit (repeatable; see modelgate scan --help)", collect, [])
+    .option("-v, --verbose", "text format: also list passing and skipped results")
+    .option("-q, --quiet", "no summary on standard error when writing to --output")
+    .option("--no-color", "no colours in the text format")
+    .addHelpText(
+      "after",
+      `
+Policy file (modelgate.yaml, validated against schemas/policy.schema.json):
+  version: 1
+  extends: strict                       # strict | default | permissive
+  signature: { keys: [keys/release.pub] }
+  formats: { deny: [pickle-based] }
+  licenses: { allow: [apache-2.0, mit] }
+  rules:
+    - id: team.max-size
+      expression: model.totalSize < 20 * 1024 * 1024 * 1024
+  suppressions:
+    - { rule: pickle/dangerous-global, path: "legacy/*.pkl", reason: "reviewed, ticket SEC-12", expires: 2026-12-31 }
+
+Exit codes:
+  0  every model passes the policy
+  1  at least one model fails (a rule failed, or could not be evaluated)
+  2  usage error, a policy with mistakes (reported as FILE:LINE:COL), a model path that does not exist
+
+Examples:
+  modelgate check ./my-model
+  modelgate check ./my-model --profile strict --explain
+  modelgate check models/* --policy ci/modelgate.yaml --format sarif --output modelgate.sarif
+  modelgate check ./my-model --format json | jq '.models[0].reasons'`,
+    )
+    .action(async (models: string[], opts: Record<string, unknown>) => {
+      const { runCheck } = await import("./commands/check.js");
+      process.exitCode = await runCheck(models, opts);
     });
 
   program
@@ -211,6 +263,276 @@ Examples:
     .action(async (model: string, opts: Record<string, unknown>) => {
       const { runProvenance } = await import("./commands/provenance.js");
       process.exitCode = await runProvenance(model, opts);
+    });
+
+  program
+    .command("sbom")
+    .description("Write an ML-SBOM of a model folder: CycloneDX 1.6 (machine-learning-model, model card) or SPDX 3.0.1 (AI and Dataset profiles).")
+    .argument("<model-dir>", "the model's folder (e.g. a Hugging Face download or cache snapshot)")
+    .addOption(new Option("-f, --format <format>", "SBOM format").choices(["cyclonedx", "spdx"]).default("cyclonedx"))
+    .option("-o, --output <file>", "write the SBOM to a file instead of standard output")
+    .option("--no-scan", "do not scan the model (the SBOM then records no scan verdict)")
+    .option("--name <org/name>", "the model's Hugging Face id (default: a provenance file beside the model, the cache path, or the folder name)")
+    .option("--revision <rev>", "the model's revision (commit, tag or branch); with the organisation it makes the purl")
+    .option("-q, --quiet", "no warnings or summary on standard error")
+    .addHelpText(
+      "after",
+      `
+What it reads: README.md (the model card's front matter: license, datasets, base_model, pipeline_tag,
+library_name, language, metrics, tags, model-index; and its use/limitation/bias sections), config.json,
+generation_config.json, tokenizer_config.json, safetensors and GGUF headers, requirements files, and every
+file's size and SHA-256. Nothing in the model is executed. Unreadable or malformed metadata files are
+warnings (file:line) and the rest of the SBOM is still written. The document is validated against the
+CycloneDX 1.6 or SPDX 3.0.1 schema before it is written. The scan verdict (pass, fail, incomplete) is
+recorded as properties (CycloneDX) or an annotation (SPDX); it does not change the exit code.
+
+Exit codes:
+  0  written
+  2  usage error, or a folder that cannot be read
+
+Examples:
+  modelgate sbom ./tiny-llama > tiny-llama.cdx.json
+  modelgate sbom ./bert --format spdx --output bert.spdx.json
+  modelgate sbom ./bert --name google-bert/bert-base-uncased --revision 86b5e0934494bd15c9632b12f734a8a67f723594
+  modelgate sbom ~/.cache/huggingface/hub/models--openai-community--gpt2/snapshots/<commit> --no-scan`,
+    )
+    .action(async (model: string, opts: Record<string, unknown>) => {
+      const { runSbom } = await import("./commands/sbom.js");
+      process.exitCode = await runSbom(model, opts);
+    });
+
+  const auditLog = program
+    .command("audit-log")
+    .description("Check a gate server's tamper-evident audit log (an RFC 9162 Merkle tree with signed checkpoints) from outside.");
+
+  auditLog
+    .command("verify")
+    .description("Verify every entry of the server's audit log against its signed checkpoint and the checkpoint verified last time.")
+    .option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414")
+    .option("--token <token>", "API token with audit:read (auditor or admin; default $MODELGATE_TOKEN)")
+    .option("--public-key <pem>", "the log's public key to require (GET /api/v1/audit-log/public-key, obtained out of band)")
+    .option("--state <file>", "where the last verified checkpoint and the trusted key are kept (default ~/.config/modelgate/audit-log/<origin>.json)")
+    .option("--spot-checks <n>", "random inclusion proofs to check besides the first and last entry (default 16)")
+    .addOption(new Option("-f, --format <format>", "result format").choices(["text", "json"]).default("text"))
+    .option("-q, --quiet", "no progress on standard error")
+    .addHelpText(
+      "after",
+      `
+What is checked: the checkpoint's Ed25519 signature (C2SP signed note) with the pinned key; every entry's leaf
+hash, recomputed from its content (index, time, type, actor, project, subject, data); the Merkle root of all
+entries against the signed root; that the log still contains, unchanged, the checkpoint verified on the last
+run (consistency proof), and a sample of inclusion proofs. An edited, deleted or reordered row is reported
+with its index. The first run trusts the key the server publishes (trust on first use, printed) unless
+--public-key is given; the key and the verified checkpoint are saved to the state file and required later.
+
+Exit codes:
+  0  verified
+  1  tampering detected: the output names the entry and what differs
+  2  usage error, unreadable key or state file, server unreachable, token refused
+
+Examples:
+  modelgate audit-log verify --server http://127.0.0.1:8414 --token "$AUDITOR_TOKEN"
+  curl -s http://gate:8414/api/v1/audit-log/public-key | jq -r .publicKeyPem > gate-log.pub
+  modelgate audit-log verify --server http://gate:8414 --public-key gate-log.pub --state gate-log.json
+  MODELGATE_TOKEN=mg_... modelgate audit-log verify --server http://gate:8414 --format json`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runAuditLogVerify } = await import("./commands/audit-log.js");
+      process.exitCode = await runAuditLogVerify(opts);
+    });
+
+  auditLog
+    .command("show")
+    .description("Print the entries of the server's audit log.")
+    .option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414")
+    .option("--token <token>", "API token with audit:read (default $MODELGATE_TOKEN)")
+    .option("--from <n>", "first entry index (default 0)")
+    .option("--to <n>", "stop before this index (default: the end of the log)")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Text: one line per entry (#index, time, type, actor, project, subject, data). JSON: an array of entries as the
+API serves them (with each leaf hash). Showing entries checks nothing; use audit-log verify for that.
+
+Exit codes:
+  0  printed
+  2  usage error, server unreachable, token refused
+
+Examples:
+  modelgate audit-log show --server http://127.0.0.1:8414 --token "$AUDITOR_TOKEN"
+  modelgate audit-log show --server http://gate:8414 --from 100 --to 200 --format json`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runAuditLogShow } = await import("./commands/audit-log.js");
+      process.exitCode = await runAuditLogShow(opts);
+    });
+
+  program
+    .command("audit")
+    .description("Audit Python dependency files for known vulnerabilities (OSV) and ML packages with dangerous versions.")
+    .argument("[paths...]", "requirements*.txt, pyproject.toml, poetry.lock, uv.lock, Pipfile.lock, environment.yml, or folders holding them (default: .)")
+    .option("--db <dir>", "offline OSV database directory (default $MODELGATE_DB or ~/.cache/modelgate/osv)")
+    .option("--online", "query the OSV API (api.osv.dev) instead of an offline database")
+    .addOption(new Option("-f, --format <format>", "report format (default text)").choices(["text", "json", "sarif"]))
+    .option("-o, --output <file>", "write the report to a file instead of standard output")
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a vulnerability or advice item is at or above this severity (default high)").choices([...SEVERITIES]))
+    .option("--policy <file>", "modelgate.yaml whose defaults (format, fail_on, db) apply (default: found upward)")
+    .option("-q, --quiet", "no summary on standard error")
+    .option("--no-color", "no colours in the text format")
+    .addHelpText(
+      "after",
+      `
+Pinned dependencies (==X, ===X, lock files) are matched exactly; for the others modelgate reports every
+advisory whose affected versions the specifier still allows (pre-releases only when it names one, as pip).
+Advisories that share an id or alias (PYSEC, GHSA, CVE) are one finding. Advisory severity: GitHub's rating,
+else the CVSS v3 base score, else medium ("unknown"). Besides the advisories, a reviewed table flags ML
+package versions that are dangerous with untrusted models (torch < 2.6, old transformers, keras safe_mode
+bypasses, numpy allow_pickle...). Every report shows the database age; older than 7 days is a warning.
+Nothing goes to the network unless --online is given. --format, --fail-on and --db also come from
+MODELGATE_FORMAT, MODELGATE_FAIL_ON, MODELGATE_DB and the defaults of modelgate.yaml (a flag wins).
+
+Exit codes:
+  0  nothing at or above --fail-on
+  1  a vulnerability or advice item at or above --fail-on
+  2  usage error, no database, or an incomplete audit (a file that cannot be read or parsed, a broken
+     advisory for an audited package): an unreadable input is never "no vulnerabilities"
+
+Examples:
+  modelgate db update                              # once, and then daily (downloads the OSV PyPI export)
+  modelgate audit                                  # dependency files in the current folder
+  modelgate audit requirements.txt poetry.lock --fail-on critical
+  modelgate audit ./my-model --format sarif --output deps.sarif
+  modelgate audit requirements.txt --db ../shared/osv --format json
+  modelgate audit requirements.txt --online`,
+    )
+    .action(async (paths: string[], opts: Record<string, unknown>) => {
+      const { runAudit } = await import("./commands/audit.js");
+      process.exitCode = await runAudit(paths, opts);
+    });
+
+  const db = program.command("db").description("Manage the offline vulnerability database used by `modelgate audit`.");
+
+  db.command("update")
+    .description("Import the OSV PyPI advisories (the bulk export zip, or a folder of records) into the database, atomically.")
+    .option("--from <file|url|dir>", "all.zip file, URL, or a folder of OSV JSON/YAML records (default: download https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip)")
+    .option("--db <dir>", "database directory (default $MODELGATE_DB, else defaults.db of modelgate.yaml, else ~/.cache/modelgate/osv)")
+    .option("-q, --quiet", "no progress on standard error")
+    .addHelpText(
+      "after",
+      `
+Without --from this downloads the OSV export (about 30 MB; the only command besides audit --online that uses
+the network). The new data is written beside the database and swapped in when complete: an interrupted update
+leaves the old database as it was. metadata.json records the time, source, record count and the zip's sha256.
+
+Exit codes:
+  0  updated
+  2  unreadable or invalid source, download failed, no usable records
+
+Examples:
+  modelgate db update
+  modelgate db update --from ./PyPI-all.zip --db ./osv-db
+  modelgate db update --from ../shared/osv/pypa/vulns --db ./osv-db`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDbUpdate } = await import("./commands/db.js");
+      process.exitCode = await runDbUpdate(opts);
+    });
+
+  db.command("status")
+    .description("Print the database path, its age and record count.")
+    .option("--db <dir>", "database directory (default $MODELGATE_DB, else defaults.db of modelgate.yaml, else ~/.cache/modelgate/osv)")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Exit codes:
+  0  a database with records is there (a warning is printed when it is older than 7 days)
+  2  no database
+
+Examples:
+  modelgate db status
+  modelgate db status --db ../shared/osv --format json`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDbStatus } = await import("./commands/db.js");
+      process.exitCode = await runDbStatus(opts);
+    });
+
+  program
+    .command("serve")
+    .description("Run the gate server: every pushed model version is scanned, checked against the policy, signed and audited before anyone can download it.")
+    .option("--port <n>", "port to listen on (0 = any free port)", "8414")
+    .option("--host <host>", "address to listen on (0.0.0.0 for every interface)", "127.0.0.1")
+    .option("--data-dir <dir>", "SQLite database, blobs, keys and temporary files", "modelgate-data")
+    .option("--database-url <url>", "postgres://… to keep metadata in PostgreSQL (default: SQLite in the data dir; env MODELGATE_DATABASE_URL)")
+    .option("--s3-bucket <name>", "keep model files in this S3 bucket (default: the data dir; env MODELGATE_S3_BUCKET)")
+    .option("--s3-region <region>", "the bucket's region (env MODELGATE_S3_REGION or AWS_REGION)")
+    .option("--s3-endpoint <url>", "an S3-compatible endpoint (MinIO, Ceph…; env MODELGATE_S3_ENDPOINT)")
+    .option("--s3-path-style", "path-style bucket URLs, as most self-hosted S3 servers need")
+    .option("--policy <file>", "organisation policy file (modelgate check format); PUT /api/v1/policy replaces it")
+    .option("--vuln-db <dir>", "OSV vulnerability database for dependency audits (see modelgate db update)")
+    .option("--workers <n>", "in-process scan workers; 0 = API only", "1")
+    .option("--max-upload <size>", "largest file accepted, e.g. 10GiB (default 64GiB)")
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info; env MODELGATE_LOG_LEVEL)")
+    .addHelpText(
+      "after",
+      `
+On the first start the server creates its data dir, its signing keys (data-dir/keys) and prints a one-time
+admin token: save it, it is not shown again. Logs are JSON lines (pino) on standard output. SIGINT or
+SIGTERM shut it down after the running jobs finish.
+
+Exit codes:
+  0  stopped cleanly
+  2  bad option, port in use, data dir or database unusable
+
+Examples:
+  modelgate serve
+  modelgate serve --port 8080 --data-dir /var/lib/modelgate --policy org-policy.yaml
+  modelgate serve --database-url postgres://modelgate@db/modelgate --workers 4 --vuln-db /var/lib/osv
+  modelgate serve --workers 0 --database-url "$MODELGATE_DATABASE_URL" --s3-bucket acme-models --s3-region eu-west-1
+
+Scaling out: every node shares the PostgreSQL database and the bucket; copy the first node's data-dir/keys
+to the others so that all sign with the same keys. S3 credentials come from the AWS default chain
+(AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, instance roles).`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runServe } = await import("./commands/serve.js");
+      process.exitCode = await runServe(opts);
+    });
+
+  program
+    .command("push")
+    .description("Push a model folder (or file) to a gate server as a new version; it is scanned and checked before anyone can download it.")
+    .argument("<model>", "model folder, or a single model file")
+    .option("--to <url>", "the gate server, e.g. http://127.0.0.1:8414")
+    .option("--project <name>", "project")
+    .option("--model <name>", "model name")
+    .option("--version <name>", "version name (versions are immutable)")
+    .option("--token <token>", "API token with the publisher role (default $MODELGATE_TOKEN)")
+    .option("--wait", "wait for the verdict: exit 0 approved, 1 quarantined or rejected")
+    .option("--timeout <seconds>", "with --wait: give up after this long (default 600)")
+    .option("-q, --quiet", "no progress bars on standard error")
+    .addHelpText(
+      "after",
+      `
+Every file is hashed (SHA-256) and declared; only files the project does not hold yet are uploaded, then
+the version is pending until the server has scanned it. .git, .gitattributes, .github and .gitignore are
+left out; symbolic links are refused.
+
+Exit codes:
+  0  pushed (with --wait: approved)
+  1  with --wait: quarantined or rejected (the reasons are printed)
+  2  usage error, unreadable model, refused by the server, network error, --wait timed out
+
+Examples:
+  export MODELGATE_TOKEN=mg_…
+  modelgate push ./bert --to http://127.0.0.1:8414 --project nlp --model bert --version 1.0.0
+  modelgate push model.safetensors --to https://gate.example.com --project vision --model resnet --version 2 --wait`,
+    )
+    .action(async (model: string, opts: Record<string, unknown>) => {
+      const { runPush } = await import("./commands/push.js");
+      process.exitCode = await runPush(model, opts);
     });
 
   return program;
