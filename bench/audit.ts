@@ -16,6 +16,7 @@ import { buildZip } from "../test/fixtures/archive/zip-builder.js";
 import { audit } from "../src/deps/audit.js";
 import { loadOsvDatabase } from "../src/deps/osv/database.js";
 import { updateDatabase } from "../src/deps/osv/update.js";
+import { peakRssMiB } from "./peak-rss.js";
 
 const OUT = new URL("./out/", import.meta.url).pathname;
 const DIR = join(OUT, "audit");
@@ -99,7 +100,7 @@ async function child(): Promise<void> {
   const run = await best(() => audit([lockPath], { db }));
   const s = run.value.summary;
   process.stdout.write(
-    JSON.stringify({ loadMs: load.ms, auditMs: run.ms, rssMiB: process.resourceUsage().maxRSS / 1024, vulnerabilities: s.vulnerabilities, advice: s.advice, dependencies: s.dependencies, incomplete: s.incomplete }),
+    JSON.stringify({ loadMs: load.ms, auditMs: run.ms, rssMiB: peakRssMiB(), vulnerabilities: s.vulnerabilities, advice: s.advice, dependencies: s.dependencies, incomplete: s.incomplete }),
   );
 }
 

@@ -1,9 +1,10 @@
 /**
- * One benchmark measurement in its own process, so peak memory (maxRSS) belongs to that case alone.
+ * One benchmark measurement in its own process, so peak memory belongs to that case alone.
  * usage: node --import tsx bench/case.ts FILE [--digest]
  * Prints one JSON line: duration, bytes read by the analyzers, file size, peak RSS, rule ids found.
  */
 import { scan } from "../dist/index.js";
+import { peakRssMiB } from "./peak-rss.js";
 
 const [file, flag] = process.argv.slice(2);
 if (!file) {
@@ -21,7 +22,7 @@ process.stdout.write(
     bytesRead: report.summary.bytesRead,
     size: top.size,
     format: top.format,
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    maxRssMiB: peakRssMiB(),
     failed: report.summary.failed,
     rules,
   })}\n`,

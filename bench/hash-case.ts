@@ -1,5 +1,5 @@
 /**
- * One hashing measurement in its own process, so peak memory (maxRSS) belongs to that run alone.
+ * One hashing measurement in its own process, so peak memory belongs to that run alone.
  * usage: node --import tsx bench/hash-case.ts DIR MODE
  *   MODE: files-sha256 | shards-sha256 | files-blake2b | streams-sha256
  *   streams-sha256 is the alternative design, kept for comparison: every file read by a concurrent stream
@@ -11,6 +11,7 @@ import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { hashModel, subjectDigest, type HashAlgorithm } from "../src/sign/manifest/index.js";
+import { peakRssMiB } from "./peak-rss.js";
 
 async function streams(dir: string): Promise<Buffer> {
   const names = (await readdir(dir)).sort();
@@ -48,4 +49,4 @@ const durationMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const usage = process.resourceUsage();
 // CPU time of every thread of the process (worker threads included) while hashing.
 const cpuMs = (usage.userCPUTime + usage.systemCPUTime - u0.userCPUTime - u0.systemCPUTime) / 1000;
-process.stdout.write(`${JSON.stringify({ durationMs, cpuMs, subject: subject.toString("hex"), maxRssMiB: usage.maxRSS / 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ durationMs, cpuMs, subject: subject.toString("hex"), maxRssMiB: peakRssMiB() })}\n`);
