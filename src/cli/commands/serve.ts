@@ -89,7 +89,7 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
-  const lines = [`modelgate gate server listening on ${server.url}`, `  data: ${server.config.dataDir}${server.config.databaseUrl ? ` (metadata in PostgreSQL)` : ""}${server.config.s3 ? ` (files in s3://${server.config.s3.bucket})` : ""}`, `  API description: ${server.url}/openapi.json`];
+  const lines = [`modelgate gate server listening on ${server.url}`, `  data: ${server.config.dataDir}${server.config.databaseUrl ? ` (metadata in PostgreSQL)` : ""}${server.config.s3 ? ` (files in s3://${server.config.s3.bucket})` : ""}`, `  dashboard: ${server.url}/ (log in with a token)`, `  API description: ${server.url}/openapi.json`];
   if (server.adminToken) {
     lines.push(
       "",
