@@ -1,11 +1,10 @@
-import { writeFile } from "node:fs/promises";
-import { ModelgateError } from "../../core/errors.js";
 import { resolveConfig } from "../../config/config.js";
 import { audit } from "../../deps/audit.js";
 import { formatAuditJson } from "../../deps/report/audit-json.js";
 import { formatAuditSarif } from "../../deps/report/audit-sarif.js";
 import { formatAuditText } from "../../deps/report/audit-text.js";
 import { EXIT } from "../exit-codes.js";
+import { exitForError, useColor, writeReport } from "../output.js";
 
 interface AuditCliOptions {
   db?: string;
@@ -44,11 +43,7 @@ export async function runAudit(paths: string[], raw: Record<string, unknown>): P
       failOn: config.failOn,
     });
   } catch (e) {
-    if (e instanceof ModelgateError) {
-      process.stderr.write(`modelgate: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
+    return exitForError(e);
   }
   const toFile = opts.output !== undefined;
   const text =
@@ -56,17 +51,8 @@ export async function runAudit(paths: string[], raw: Record<string, unknown>): P
       ? formatAuditJson(report)
       : format === "sarif"
         ? formatAuditSarif(report)
-        : formatAuditText(report, { color: !toFile && opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR });
-  if (toFile) {
-    try {
-      await writeFile(opts.output!, text);
-    } catch (e) {
-      process.stderr.write(`modelgate: cannot write the report to ${opts.output}: ${(e as Error).message}\n`);
-      return EXIT.USAGE;
-    }
-  } else {
-    process.stdout.write(text);
-  }
+        : formatAuditText(report, { color: useColor(opts, toFile) });
+  if (!(await writeReport(text, opts.output))) return EXIT.USAGE;
   const s = report.summary;
   if (format !== "text" || toFile) {
     // The text report says this itself; other formats get it on stderr (the age warning too).

@@ -1,4 +1,3 @@
-import { writeFile } from "node:fs/promises";
 import { check } from "../../check/check.js";
 import { resolveConfig } from "../../config/config.js";
 import { ModelgateError } from "../../core/errors.js";
@@ -13,6 +12,7 @@ import { formatCheckJson } from "../../report/check/json.js";
 import { formatCheckSarif } from "../../report/check/sarif.js";
 import { formatCheckText } from "../../report/check/text.js";
 import { EXIT } from "../exit-codes.js";
+import { useColor, writeReport } from "../output.js";
 import { parseLimitOptions } from "../parse-limits.js";
 
 interface CheckCliOptions {
@@ -84,24 +84,18 @@ export async function runCheck(models: string[], raw: Record<string, unknown>): 
         : format === "html"
           ? formatCheckHtml(report, FRAMEWORK_TITLES)
           : formatCheckText(report, {
-              color: !toFile && opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR,
+              color: useColor(opts, toFile),
               explain,
               verbose: opts.verbose === true,
               frameworks: FRAMEWORK_TITLES,
             });
+  if (!(await writeReport(text, opts.output))) return EXIT.USAGE;
   if (toFile) {
-    try {
-      await writeFile(opts.output!, text);
-    } catch (e) {
-      return fail(`cannot write the report to ${opts.output}: ${(e as Error).message}`);
-    }
     if (!opts.quiet) {
       const s = report.summary;
       const lines = report.models.map((m) => `${m.verdict.toUpperCase()} ${m.path}${m.reasons.length > 0 ? `: ${m.reasons[0]}${m.reasons.length > 1 ? ` (+${m.reasons.length - 1} more)` : ""}` : ""}`);
       process.stderr.write(`${lines.join("\n")}\nmodelgate: ${s.passed} passed, ${s.failed} failed; report written to ${opts.output}\n`);
     }
-  } else {
-    process.stdout.write(text);
   }
   return report.summary.failed > 0 ? EXIT.FINDINGS : EXIT.OK;
 }

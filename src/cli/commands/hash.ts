@@ -2,6 +2,7 @@ import { ModelgateError } from "../../core/errors.js";
 import { hashModel, ignorePathsFromCli, subjectDigest, type Manifest } from "../../sign/manifest/index.js";
 import { defaultSignaturePath, signatureInsideModel } from "../../sign/paths.js";
 import { EXIT } from "../exit-codes.js";
+import { exitForError } from "../output.js";
 import { createByteProgress } from "../progress.js";
 
 interface HashCliOptions {
@@ -53,11 +54,7 @@ export async function runHash(model: string, raw: Record<string, unknown>): Prom
     );
   } catch (e) {
     progress.done();
-    if (e instanceof ModelgateError) {
-      process.stderr.write(`modelgate: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
+    return exitForError(e);
   }
   progress.done();
   if (opts.format === "json") process.stdout.write(manifestJson(manifest, model));

@@ -3,6 +3,7 @@ import type { Severity } from "../../core/severity.js";
 import { createProvenance } from "../../provenance/provenance.js";
 import { ignorePathsFromCli } from "../../sign/manifest/index.js";
 import { EXIT } from "../exit-codes.js";
+import { exitForError } from "../output.js";
 import { parseLimitOptions } from "../parse-limits.js";
 import { createByteProgress } from "../progress.js";
 import { KEY_PASSWORD_ENV, readMaterial } from "./sign.js";
@@ -50,10 +51,6 @@ export async function runProvenance(model: string, raw: Record<string, unknown>)
     return v.failed ? EXIT.FINDINGS : EXIT.OK;
   } catch (e) {
     progress.done();
-    if (e instanceof ModelgateError) {
-      process.stderr.write(`modelgate: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
+    return exitForError(e);
   }
 }

@@ -1,8 +1,8 @@
-import { ModelgateError } from "../../core/errors.js";
 import { sbom } from "../../sbom/index.js";
 import type { SbomFormat } from "../../sbom/index.js";
 import { writeFileAtomically } from "../../sign/paths.js";
 import { EXIT } from "../exit-codes.js";
+import { exitForError } from "../output.js";
 
 interface SbomCliOptions {
   format?: string;
@@ -29,11 +29,7 @@ export async function runSbom(model: string, raw: Record<string, unknown>): Prom
       ...(opts.revision !== undefined ? { revision: opts.revision } : {}),
     });
   } catch (e) {
-    if (e instanceof ModelgateError) {
-      process.stderr.write(`modelgate: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
+    return exitForError(e);
   }
   if (!opts.quiet) {
     for (const i of result.metadata.issues) {

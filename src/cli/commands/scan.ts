@@ -1,13 +1,12 @@
-import { writeFile } from "node:fs/promises";
 import { scan } from "../../scan/scan.js";
 import { resolveConfig } from "../../config/config.js";
-import { ModelgateError } from "../../core/errors.js";
 import { getRule } from "../../rules/catalog.js";
 import { formatHtml } from "../../report/html.js";
 import { formatJson } from "../../report/json.js";
 import { formatSarif } from "../../report/sarif.js";
 import { formatText } from "../../report/text.js";
 import { EXIT } from "../exit-codes.js";
+import { exitForError, useColor, writeReport } from "../output.js";
 import { parseLimitOptions } from "../parse-limits.js";
 import { createProgress } from "../progress.js";
 
@@ -38,11 +37,7 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
       formats: ["text", "json", "sarif", "html"],
     });
   } catch (e) {
-    if (e instanceof ModelgateError) {
-      process.stderr.write(`modelgate: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
+    return exitForError(e);
   }
   const progress = createProgress({ enabled: !opts.quiet });
   let report;
@@ -55,11 +50,7 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
     });
   } catch (e) {
     progress.done();
-    if (e instanceof ModelgateError) {
-      process.stderr.write(`modelgate: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
+    return exitForError(e);
   }
   progress.done();
   const format = config.format;
@@ -71,20 +62,13 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
         ? formatSarif(report, { rules: getRule })
         : format === "html"
           ? formatHtml(report)
-          : formatText(report, { color: !toFile && opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR, verbose: opts.verbose === true });
+          : formatText(report, { color: useColor(opts, toFile), verbose: opts.verbose === true });
+  if (!(await writeReport(text, opts.output))) return EXIT.USAGE;
   if (toFile) {
-    try {
-      await writeFile(opts.output!, text);
-    } catch (e) {
-      process.stderr.write(`modelgate: cannot write the report to ${opts.output}: ${(e as Error).message}\n`);
-      return EXIT.USAGE;
-    }
     if (!opts.quiet) {
       const s = report.summary;
       process.stderr.write(`modelgate: ${s.findings} finding(s) in ${s.files} file(s), gate ${s.failOn}: ${s.failed ? "FAIL" : "PASS"}; report written to ${opts.output}\n`);
     }
-  } else {
-    process.stdout.write(text);
   }
   return report.summary.failed ? EXIT.FINDINGS : EXIT.OK;
 }

@@ -4,6 +4,7 @@ import { verify } from "../../sign/verify.js";
 import type { VerificationFailure, VerifyOptions, VerifyResult } from "../../sign/types.js";
 import { verifyProvenance, type ProvenanceVerifyResult } from "../../provenance/provenance.js";
 import { EXIT } from "../exit-codes.js";
+import { exitForError } from "../output.js";
 import { createByteProgress } from "../progress.js";
 import { describeSigner, readMaterial } from "./sign.js";
 
@@ -102,10 +103,6 @@ export async function runVerify(model: string, raw: Record<string, unknown>): Pr
     return r.verified ? EXIT.OK : EXIT.FINDINGS;
   } catch (e) {
     progress.done();
-    if (e instanceof ModelgateError) {
-      process.stderr.write(`modelgate: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    throw e;
+    return exitForError(e);
   }
 }
