@@ -4,7 +4,7 @@ import { sourceAt } from "./collector.js";
 import { redactUrlCredentials } from "./direct-reference.js";
 import { type DependencyItem, issueItem } from "./items.js";
 import { isValidPackageName, normalizePackageName } from "./name.js";
-import { noVersionIssue } from "./requirement-string.js";
+import { lockEntryItems } from "./lock-entry.js";
 import { parseTomlText } from "./syntax-error.js";
 import { TomlPositions } from "./toml-positions.js";
 import { isTable, ownValue, stringValue, tableAt } from "./toml-values.js";
@@ -68,21 +68,7 @@ export function parsePoetryLockText(text: string, file: string): DependencyItem[
       dep.url = redactUrlCredentials(type === "git" ? `git+${url.replace(/^git\+/, "")}${ref ? `@${ref}` : ""}` : url);
       if (type === "directory" && ownValue(pkg, "develop") === true) dep.editable = true;
     }
-    items.push({ type: "dependency", dependency: dep });
-    if (dep.version === undefined) {
-      if (dep.url !== undefined) items.push(noVersionIssue(dep));
-      else items.push(issueItem("no-version", `${name}: locked without a version`, source));
-    }
-    if (type === "legacy" && url !== undefined && !reportedIndexes.has(url)) {
-      reportedIndexes.add(url);
-      items.push(
-        issueItem(
-          "unsupported-option",
-          `${name} (and any other package from the same source) is locked from index ${redactUrlCredentials(url)}, not PyPI (dependency confusion risk)`,
-          source,
-        ),
-      );
-    }
+    items.push(...lockEntryItems(dep, source, type === "legacy" ? url : undefined, reportedIndexes));
   });
   return items;
 }

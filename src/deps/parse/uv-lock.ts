@@ -8,7 +8,7 @@ import { sourceAt } from "./collector.js";
 import { redactUrlCredentials } from "./direct-reference.js";
 import { type DependencyItem, issueItem } from "./items.js";
 import { isValidPackageName, normalizePackageName } from "./name.js";
-import { noVersionIssue } from "./requirement-string.js";
+import { lockEntryItems } from "./lock-entry.js";
 import { parseTomlText } from "./syntax-error.js";
 import { TomlPositions } from "./toml-positions.js";
 import { isTable, ownValue, stringValue } from "./toml-values.js";
@@ -70,21 +70,7 @@ export function parseUvLockText(text: string, file: string): DependencyItem[] {
     else if (url !== undefined) dep.url = redactUrlCredentials(url);
     else if (local !== undefined) dep.url = local;
     if (editable !== undefined) dep.editable = true;
-    items.push({ type: "dependency", dependency: dep });
-    if (dep.version === undefined) {
-      if (dep.url !== undefined) items.push(noVersionIssue(dep));
-      else items.push(issueItem("no-version", `${name}: locked without a version`, source));
-    }
-    if (registry !== undefined && !PYPI_INDEXES.has(registry) && !reportedIndexes.has(registry)) {
-      reportedIndexes.add(registry);
-      items.push(
-        issueItem(
-          "unsupported-option",
-          `${name} (and any other package from the same registry) is locked from index ${redactUrlCredentials(registry)}, not PyPI (dependency confusion risk)`,
-          source,
-        ),
-      );
-    }
+    items.push(...lockEntryItems(dep, source, registry !== undefined && !PYPI_INDEXES.has(registry) ? registry : undefined, reportedIndexes));
   });
   return items;
 }
