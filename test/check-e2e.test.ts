@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { check } from "../src/check/index.js";
 import type { Report } from "../src/core/report.js";
+import { audit } from "../src/deps/audit.js";
 import { main } from "../src/cli/main.js";
 import { loadPolicy } from "../src/policy/load.js";
 import { sbom } from "../src/sbom/index.js";
@@ -212,6 +213,22 @@ describe("modelgate check (CLI, in process)", () => {
     expect(report.models[0]!.verdict).toBe("fail");
     expect(report.models[0]!.reasons.join("\n")).toContain("pickle/dangerous-global");
     await expect(check([dir, dir], { profile: "default", scanReport: flagged })).rejects.toMatchObject({ code: "USAGE" });
+  });
+
+  it("reuses a dependency audit it is given instead of auditing again", async () => {
+    const dir = await cleanModel();
+    expect((await check([dir], { policy: policyFile })).models[0]!.verdict).toBe("pass");
+    const other = mkdtempSync(join(tmpdir(), "modelgate-check-audit-"));
+    try {
+      writeFileSync(join(other, "requirements.txt"), "torch==1.13.0\n");
+      const vulnerable = await audit([other], { db: join(root, "osv-db") });
+      expect(vulnerable.vulnerabilities.length).toBeGreaterThan(0);
+      const report = await check([dir], { policy: policyFile, auditReport: vulnerable });
+      expect(report.models[0]!.verdict).toBe("fail");
+      expect(report.models[0]!.results.find((r) => r.ruleId === "dependencies.vulnerabilities")?.status).toBe("fail");
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it("usage errors exit 2", async () => {

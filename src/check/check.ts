@@ -5,6 +5,7 @@ import { CHECK_REPORT_SCHEMA_VERSION, type CheckModelReport, type CheckReport } 
 import { ModelgateError } from "../core/errors.js";
 import type { ScanLimits } from "../core/limits.js";
 import type { Report } from "../core/report.js";
+import type { AuditReport } from "../deps/audit-report.js";
 import { TOOL_NAME, TOOL_VERSION } from "../core/version.js";
 import { evaluatePolicy, requiredSections } from "../policy/evaluate.js";
 import { resolvePolicy, type LoadedPolicy } from "../policy/load.js";
@@ -27,6 +28,8 @@ export interface CheckOptions {
   scanOptions?: ScanOptions;
   /** A scan report already made of the one model checked (the gate server scans first): not scanned again. */
   scanReport?: Report;
+  /** Likewise a dependency audit of the one model checked, made with the same database. */
+  auditReport?: AuditReport;
 }
 
 /** The policy's defaults.limits as scan limits. */
@@ -47,7 +50,9 @@ export function policyLimits(policy: LoadedPolicy): Partial<ScanLimits> {
  */
 export async function check(paths: readonly string[], options: CheckOptions = {}): Promise<CheckReport> {
   if (paths.length === 0) throw new ModelgateError("USAGE", "no model to check");
-  if (options.scanReport !== undefined && paths.length !== 1) throw new ModelgateError("USAGE", "a scan report can be reused when one model is checked");
+  if ((options.scanReport !== undefined || options.auditReport !== undefined) && paths.length !== 1) {
+    throw new ModelgateError("USAGE", "a scan or audit report can be reused when one model is checked");
+  }
   const policy = await resolvePolicy({
     ...(options.policy !== undefined ? { policy: options.policy } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
@@ -63,6 +68,7 @@ export async function check(paths: readonly string[], options: CheckOptions = {}
     const { facts, notes } = await gatherFacts(path, sections, policy, {
       scanOptions,
       ...(options.scanReport !== undefined ? { scanReport: options.scanReport } : {}),
+      ...(options.auditReport !== undefined ? { auditReport: options.auditReport } : {}),
       ...(db !== undefined ? { db } : {}),
       ...(options.online !== undefined ? { online: options.online } : {}),
     });

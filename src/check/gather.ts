@@ -5,6 +5,7 @@ import { ModelgateError } from "../core/errors.js";
 import type { Report } from "../core/report.js";
 import { severityRank } from "../core/severity.js";
 import { audit } from "../deps/audit.js";
+import type { AuditReport } from "../deps/audit-report.js";
 import { FACT_LIMITS, emptyFacts, type FactSection, type Facts, type VulnerabilityFacts } from "../policy/facts.js";
 import type { LoadedPolicy } from "../policy/load.js";
 import type { GatherNotes } from "../policy/rules/index.js";
@@ -25,6 +26,8 @@ export interface GatherOptions {
   scanOptions?: ScanOptions;
   /** A scan report of this model made already: used instead of scanning again. */
   scanReport?: Report;
+  /** A dependency audit of this model made already: used instead of auditing again. */
+  auditReport?: AuditReport;
 }
 
 /** Largest SBOM file read to tell its format. */
@@ -243,10 +246,10 @@ async function verifyProvenanceFacts(facts: Facts, modelPath: string, policy: Lo
 
 async function auditFacts(facts: Facts, modelPath: string, meta: ModelMetadata | undefined, options: GatherOptions): Promise<void> {
   const d = facts.dependencies;
-  let report;
+  let report = options.auditReport;
   try {
     // The metadata reader already parsed the model's dependency files; audit finds them itself otherwise.
-    report = await audit(meta ? [] : [modelPath], {
+    report ??= await audit(meta ? [] : [modelPath], {
       ...(options.db !== undefined ? { db: options.db } : {}),
       ...(options.online !== undefined ? { online: options.online } : {}),
       ...(meta ? { files: meta.dependencies } : {}),

@@ -91,10 +91,12 @@ async function scanVersion(ctx: ServerContext, job: Job): Promise<void> {
     const report = relativize(rawReport, m.root);
     const policy = await effectivePolicy(ctx.db, ctx.config, v.project_id);
     const vulnDb = activeVulnDb(ctx.config);
+    let rawAudit: AuditReport | undefined;
     let auditReport: AuditReport | undefined;
     if (vulnDb) {
       try {
-        auditReport = relativize(await audit([m.dir], { db: vulnDb }), m.root);
+        rawAudit = await audit([m.dir], { db: vulnDb });
+        auditReport = relativize(rawAudit, m.root);
       } catch (e) {
         ctx.log.warn({ err: e, version: versionSubject(v) }, "no dependency audit for this version");
       }
@@ -104,7 +106,7 @@ async function scanVersion(ctx: ServerContext, job: Job): Promise<void> {
     // error: the job retries, then quarantines the version.
     const loaded = policy ? await loadPolicy({ text: policy.yaml, file: policy.file }) : undefined;
     const verdict = relativize(
-      await check([m.dir], { ...(loaded !== undefined ? { policy: loaded } : { profile: "default" }), scanReport: rawReport, ...(vulnDb ? { db: vulnDb } : {}) }),
+      await check([m.dir], { ...(loaded !== undefined ? { policy: loaded } : { profile: "default" }), scanReport: rawReport, ...(rawAudit ? { auditReport: rawAudit } : {}), ...(vulnDb ? { db: vulnDb } : {}) }),
       m.root,
     );
     const verdictValue = verdict.models[0]?.verdict === "pass" ? "pass" : "fail";
