@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entryLeafHash } from "../src/server/audit/entry.js";
 import { createServer, type GateServer } from "../src/server/app.js";
@@ -70,6 +70,22 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
       await sleep(100);
     }
     throw new Error(`${model}@${version} was not scanned`);
+  }
+
+  /**
+   * Waits until the element's text matches, as Playwright's toHaveText does: a view shows "Saving…" and the like
+   * before the server answers, so reading the text once races the page.
+   */
+  async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const matches = (text: string) => (typeof expected === "string" ? text.includes(expected) : expected.test(text));
+    let text = await locator.innerText();
+    while (!matches(text) && Date.now() < deadline) {
+      await sleep(50);
+      text = await locator.innerText();
+    }
+    if (typeof expected === "string") expect(text).toContain(expected);
+    else expect(text).toMatch(expected);
   }
 
   async function shot(name: string): Promise<void> {
@@ -144,7 +160,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     await shot("login");
     await page.getByLabel("API token").fill(`mg_${Buffer.alloc(32, 1).toString("base64url")}`);
     await page.getByRole("button", { name: "Log in" }).click();
-    await expect(page.getByRole("alert").innerText()).resolves.toMatch(/did not accept this token \(401 UNAUTHORIZED/);
+    await expectText(page.getByRole("alert"), /did not accept this token \(401 UNAUTHORIZED/);
     // Keyboard only: the token field has focus again after the error, Enter submits.
     expect(await page.evaluate("document.activeElement.id")).toBe("token");
     await page.keyboard.press("Control+A");
@@ -153,8 +169,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     await page.getByRole("heading", { level: 1, name: "Models" }).waitFor();
     // Focus moves to the new page's heading, so screen readers announce it.
     expect(await page.evaluate("document.activeElement.tagName + ' ' + document.activeElement.textContent")).toBe("H1 Models");
-    await expect(page.locator("#whoami").innerText()).resolves.toContain("rita-reviewer");
-    await expect(page.locator("#whoami").innerText()).resolves.toContain("reviewer @ vision");
+    await expectText(page.locator("#whoami"), "rita-reviewer");
+    await expectText(page.locator("#whoami"), "reviewer @ vision");
     // The token lives in this tab's sessionStorage only.
     expect(await page.evaluate('[sessionStorage.getItem("modelgate.token"), localStorage.length]')).toEqual([reviewer, 0]);
   });
@@ -169,17 +185,17 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     await shot("models");
     await page.getByRole("link", { name: "legacy" }).click();
     await page.getByRole("heading", { level: 1, name: "vision / legacy" }).waitFor();
-    await expect(page.locator('#versions tr[data-version="2.0.0"]').innerText()).resolves.toMatch(/Quarantined\s+HIGH\s+scan\.max-severity: pickle\/unknown-global-call/);
+    await expectText(page.locator('#versions tr[data-version="2.0.0"]'), /Quarantined\s+HIGH\s+scan\.max-severity: pickle\/unknown-global-call/);
   });
 
   it("shows a rejected version with its reasons, critical finding, verdict and file digests", async () => {
     await open("#/projects/vision/models/loader/versions/0.1.0", "loader 0.1.0");
-    await expect(page.locator("#version-status").innerText()).resolves.toMatch(/Rejected.*Policy: fail.*CRITICAL/s);
-    await expect(page.locator("#reasons").innerText()).resolves.toContain("pickle/dangerous-global");
+    await expectText(page.locator("#version-status"), /Rejected.*Policy: fail.*CRITICAL/s);
+    await expectText(page.locator("#reasons"), "pickle/dangerous-global");
     const finding = page.locator('details[data-severity="critical"] article[data-rule="pickle/dangerous-global"]');
-    await expect(finding.innerText()).resolves.toMatch(/os\.system[\s\S]*Remediation:[\s\S]*CWE-502/);
-    await expect(page.locator("#files").innerText()).resolves.toContain(sha256(EVIL));
-    await expect(page.locator("#verdict").innerText()).resolves.toContain("Policy: fail");
+    await expectText(finding, /os\.system[\s\S]*Remediation:[\s\S]*CWE-502/);
+    await expectText(page.locator("#files"), sha256(EVIL));
+    await expectText(page.locator("#verdict"), "Policy: fail");
     // No decision applies to a rejected version.
     expect(await page.locator("#decision").count()).toBe(0);
     await shot("version-rejected");
@@ -189,18 +205,18 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     await open("#/policy", "Policy");
     await page.locator("#policy-body section").waitFor();
     expect(await page.locator("#policy-editor").count()).toBe(0);
-    await expect(page.locator("#policy-body").innerText()).resolves.toContain("Read-only");
+    await expectText(page.locator("#policy-body"), "Read-only");
   });
 
   it("quarantines an approved version from its page, with the reason shown as text", async () => {
     await open("#/projects/vision/models/classifier/versions/1.0.0", "classifier 1.0.0");
-    await expect(page.locator("#version-status").innerText()).resolves.toMatch(/Approved.*Policy: pass/s);
-    await expect(page.locator("#findings").innerText()).resolves.toMatch(/No findings/);
-    await expect(page.locator("#signature").innerText()).resolves.toContain("Signature verified");
+    await expectText(page.locator("#version-status"), /Approved.*Policy: pass/s);
+    await expectText(page.locator("#findings"), /No findings/);
+    await expectText(page.locator("#signature"), "Signature verified");
     await shot("version-approved");
     await decide(page.locator("#decision"), "quarantine", HOSTILE_REASON);
     await page.locator("#version-status").getByText("Quarantined").waitFor();
-    await expect(page.locator("#reasons").innerText()).resolves.toContain(HOSTILE_REASON);
+    await expectText(page.locator("#reasons"), HOSTILE_REASON);
     expect(await page.locator("main img, main script").count()).toBe(0);
     expect(await page.title()).not.toContain("pwned");
     await shot("version-quarantined");
@@ -209,8 +225,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
   it("lists both held versions in the quarantine queue", async () => {
     await open("#/quarantine", "Quarantine queue");
     await page.locator('#quarantine tr[data-version="vision/classifier/1.0.0"]').waitFor();
-    await expect(page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"]').innerText()).resolves.toContain("pickle/unknown-global-call");
-    await expect(page.locator('#quarantine tr[data-version="vision/classifier/1.0.0"]').innerText()).resolves.toContain(HOSTILE_REASON);
+    await expectText(page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"]'), "pickle/unknown-global-call");
+    await expectText(page.locator('#quarantine tr[data-version="vision/classifier/1.0.0"]'), HOSTILE_REASON);
     // A reviewer may approve or reject; releasing is for administrators.
     expect(await page.locator('#quarantine button[data-action="release"]').count()).toBe(0);
     await shot("quarantine-reviewer");
@@ -225,12 +241,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     const own = page.locator('#quarantine tr[data-version="vision/legacy/2.1.0"]');
     const ownForm = page.locator('#quarantine tr[data-form-for="vision/legacy/2.1.0"]');
     await decide(own, "approve", "looks fine to me", ownForm);
-    await expect(ownForm.getByRole("alert").innerText()).resolves.toMatch(/Approve failed — 403 FORBIDDEN: the token that pushed .* cannot approve it/);
+    await expectText(ownForm.getByRole("alert"), /Approve failed — 403 FORBIDDEN: the token that pushed .* cannot approve it/);
     await shot("quarantine-403");
     const other = page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"]');
     await decide(other, "release", "customer needs it today; class vetted by the ML platform team", page.locator('#quarantine tr[data-form-for="vision/legacy/2.0.0"]'));
     await page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"] .released').waitFor();
-    await expect(page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"]').innerText()).resolves.toMatch(/Released by .*bootstrap-admin.*: customer needs it today/);
+    await expectText(page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"]'), /Released by .*bootstrap-admin.*: customer needs it today/);
     expect(await page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"] button[data-action="release"]').count()).toBe(0);
     const v = await call<{ released?: { reason: string }; downloadable: boolean }>(ADMIN, "GET", "/api/v1/projects/vision/models/legacy/versions/2.0.0");
     expect(v.released?.reason).toContain("customer needs it today");
@@ -263,7 +279,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
       await row.locator("button[data-verify]").click();
       await row.locator("[data-check]").waitFor();
       await expect(row.locator("[data-check]").getAttribute("data-check")).resolves.toBe("fail");
-      await expect(row.locator("[data-check]").innerText()).resolves.toContain("does not hash to its recorded leaf hash");
+      await expectText(row.locator("[data-check]"), "does not hash to its recorded leaf hash");
       await shot("audit-log-tampered");
     } finally {
       await server.db.run("UPDATE audit_entries SET actor = ? WHERE idx = ?", [released.actor, released.index]);
@@ -275,11 +291,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     const editor = page.locator("#policy-editor");
     await editor.fill("version: 1\nextends: default\nscann:\n  max_severity: high\n");
     await page.getByRole("button", { name: "Save policy" }).click();
-    await expect(page.locator("#policy-message").getByRole("alert").innerText()).resolves.toMatch(/not valid: 400 .*scann/);
+    await expectText(page.locator("#policy-message").getByRole("alert"), /not valid: 400 .*scann/);
     await shot("policy-invalid");
     await editor.fill("version: 1\nextends: default\nscan:\n  max_severity: high\n");
     await page.getByRole("button", { name: "Save policy" }).click();
-    await expect(page.locator("#policy-message").getByRole("status").innerText()).resolves.toMatch(/^Saved/);
+    await expectText(page.locator("#policy-message").getByRole("status"), /^Saved/);
     const stored = await call<{ yaml: string }>(ADMIN, "GET", "/api/v1/policy");
     expect(stored.yaml).toContain("max_severity: high");
   });
@@ -293,7 +309,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     expect(await bar.locator('rect[data-severity="critical"]').count()).toBe(1);
     expect(await bar.locator('rect[data-severity="high"]').count()).toBe(1);
     await page.locator("#stats-body summary").click();
-    await expect(page.locator("#stats-table").innerText()).resolves.toMatch(new RegExp(`${today}\\s+1\\s+2\\s+0\\s+0\\s+0\\s+4`));
+    await expectText(page.locator("#stats-table"), new RegExp(`${today}\\s+1\\s+2\\s+0\\s+0\\s+0\\s+4`));
     await shot("stats");
   });
 
