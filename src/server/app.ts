@@ -33,6 +33,7 @@ import { registerVersionRoutes } from "./routes/versions.js";
 import { registerVulnDbRoutes } from "./routes/vulndb.js";
 import { registerDashboard } from "./routes/web.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
+import { pinNodeKeys } from "./signing/key-pin.js";
 import { loadOrCreateServerKey } from "./signing/server-key.js";
 import { openStorage } from "./storage/open.js";
 import type { BlobStore, SqlDatabase } from "./storage/types.js";
@@ -91,6 +92,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     await migrate(db);
     const auditLog = await createAuditLog(db, { keyDir: config.keyDir, origin: config.auditLogOrigin });
     const serverKey = await loadOrCreateServerKey(config.keyDir);
+    await pinNodeKeys(db, { serverSigningKeyPem: serverKey.publicKeyPem, auditLogVerifierKey: auditLog.publicKey().verifierKey }, config.keyDir);
     const queue = createJobQueue(db);
     // A server killed mid-scan leaves its jobs running under a lease nobody renews: take them over now.
     await queue.releaseDeadLocalLeases();

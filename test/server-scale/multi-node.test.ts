@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "../../src/server/app.js";
 import { verifyAuditLog } from "../../src/server/audit/verify-client.js";
 import type { ServerConfig } from "../../src/server/config.js";
 import { createPostgresDatabase } from "../../src/server/storage/postgres.js";
@@ -165,5 +166,13 @@ describe.skipIf(support.skip)("two server processes sharing PostgreSQL + S3", ()
     } finally {
       await db.close();
     }
+  });
+
+  it("refuses to start a node whose keys are not the first node's (keys/ not copied)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "modelgate-stray-node-"));
+    dirs.push(dir);
+    const err = await createServer({ dataDir: dir, databaseUrl, s3: s3.config, port: 0, logLevel: "silent", workers: 0 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "INVALID_OPTION" });
+    expect((err as Error).message).toMatch(/keys in .*modelgate-stray-node-.* are not the ones the database was started with: model-signing key .*; audit-log key .*copy the keys\/ folder/);
   });
 });
