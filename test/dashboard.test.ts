@@ -257,6 +257,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
   it("shows the audit log with a valid checkpoint signature and every inclusion proof checked in the browser", async () => {
     await open("#/audit", "Audit log");
     await expect(page.locator("#checkpoint-signature").getAttribute("data-check")).resolves.toBe("ok");
+    // The first visit from this browser: the checkpoint is remembered for the next one.
+    await expect(page.locator("#checkpoint-history").getAttribute("data-check")).resolves.toBe("first");
     const rows = page.locator("#audit-entries tbody tr");
     const types = await rows.evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: Record<string, string> }).dataset.type));
     expect(types).toEqual(expect.arrayContaining(["token.created", "version.pushed", "policy.verdict", "version.quarantined", "version.released"]));
@@ -300,6 +302,31 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     expect(stored.yaml).toContain("max_severity: high");
   });
 
+  it("checks in the browser that the log only grew since the last visit, and flags a rewritten history", async () => {
+    const KEY = "modelgate.audit-log.seen.modelgate/audit-log";
+    const seen = JSON.parse((await page.evaluate(`localStorage.getItem(${JSON.stringify(KEY)})`)) as string) as { size: number; rootHash: string };
+    const now = await call<{ size: number }>(ADMIN, "GET", "/api/v1/audit-log/checkpoint");
+    expect(now.size).toBeGreaterThan(seen.size); // the tests since then logged decisions and a policy change
+    await open("#/audit", "Audit log");
+    await expect(page.locator("#checkpoint-history").getAttribute("data-check")).resolves.toBe("ok");
+    await expectText(page.locator("#checkpoint-history"), `extends the tree of ${seen.size} entries you saw`);
+    await shot("audit-log-consistent");
+
+    // A log forked behind the browser's back: the tree of that size had another root.
+    const forged = Buffer.from(seen.rootHash, "base64");
+    forged[0]! ^= 1;
+    await page.evaluate(`localStorage.setItem(${JSON.stringify(KEY)}, ${JSON.stringify(JSON.stringify({ ...seen, rootHash: forged.toString("base64") }))})`);
+    await open("#/audit", "Audit log");
+    await expect(page.locator("#checkpoint-history").getAttribute("data-check")).resolves.toBe("fail");
+    await expectText(page.locator("#checkpoint-history"), `not consistent with the tree of ${seen.size} entries`);
+    await expectText(page.locator("#checkpoint-history"), "the log was rewritten");
+    // A failed check keeps the remembered checkpoint: the warning stays until someone looks into it.
+    await open("#/audit", "Audit log");
+    await expect(page.locator("#checkpoint-history").getAttribute("data-check")).resolves.toBe("fail");
+    await shot("audit-log-forked");
+    await page.evaluate(`localStorage.removeItem(${JSON.stringify(KEY)})`);
+  });
+
   it("draws findings over time as an SVG chart with a data table", async () => {
     await open("#/stats", "Findings over time");
     const chart = page.locator("svg#findings-chart");
@@ -313,7 +340,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     await shot("stats");
   });
 
-  it("verifies RFC 9162 inclusion proofs in the browser exactly as the RFC's definitions say", async () => {
+  it("verifies RFC 9162 inclusion and consistency proofs in the browser exactly as the RFC's definitions say", async () => {
     // Oracle: the tree hash and audit path written straight from RFC 9162 §2.1.1 and §2.1.3.1.
     const leaf = (i: number) => createHash("sha256").update(Buffer.from([0])).update(`entry ${i}`).digest();
     const node = (l: Buffer, r: Buffer) => createHash("sha256").update(Buffer.from([1])).update(l).update(r).digest();
@@ -356,6 +383,44 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     })()`);
     expect(results).toEqual(cases.map((c) => c.good));
     expect(cases.filter((c) => c.good).length).toBe(153);
+
+    // Consistency proofs: PROOF(m, D[n]) = SUBPROOF(m, D[n], true) straight from RFC 9162 §2.1.4.1.
+    const subproof = (m: number, d: Buffer[], b: boolean): Buffer[] => {
+      if (m === d.length) return b ? [] : [mth(d)];
+      const k = split(d.length);
+      return m <= k ? [...subproof(m, d.slice(0, k), b), mth(d.slice(k))] : [...subproof(m - k, d.slice(k), false), mth(d.slice(0, k))];
+    };
+    const consistency: { from: number; to: number; fromRoot: string; toRoot: string; proof: string[]; good: boolean }[] = [];
+    for (let to = 1; to <= 17; to++) {
+      const leaves = Array.from({ length: to }, (_, i) => leaf(i));
+      const toRoot = mth(leaves).toString("base64");
+      for (let from = 1; from <= to; from++) {
+        const fromRoot = mth(leaves.slice(0, from)).toString("base64");
+        const proof = subproof(from, leaves, true).map((p) => p.toString("hex"));
+        consistency.push({ from, to, fromRoot, toRoot, proof, good: true });
+        // Another history of the same size (entry 0 rewritten) must not verify.
+        consistency.push({ from, to, fromRoot: mth([leaf(99), ...leaves.slice(1, from)]).toString("base64"), toRoot, proof, good: false });
+        if (proof.length > 0) {
+          const flipped = [...proof];
+          flipped[flipped.length - 1] = (flipped.at(-1)![0] === "0" ? "1" : "0") + flipped.at(-1)!.slice(1);
+          consistency.push({ from, to, fromRoot, toRoot, proof: flipped, good: false });
+          consistency.push({ from, to, fromRoot, toRoot, proof: proof.slice(0, -1), good: false });
+        }
+        // The new tree's root for another size (a checkpoint binds size and root): 7 entries are not 8.
+        if (to > 1) consistency.push({ from, to, fromRoot, toRoot: mth(leaves.slice(0, to - 1)).toString("base64"), proof, good: false });
+      }
+    }
+    const consistent = await page.evaluate(`(async () => {
+      const m = await import("/ui/lib/merkle.js");
+      const out = [];
+      for (const c of ${JSON.stringify(consistency)}) {
+        const r = await m.verifyConsistency({ fromSize: c.from, toSize: c.to, fromRoot: m.base64ToBytes(c.fromRoot), toRoot: m.base64ToBytes(c.toRoot), proof: c.proof.map(m.hexToBytes) });
+        out.push(r.ok);
+      }
+      return out;
+    })()`);
+    expect(consistency.filter((c, i) => (consistent as boolean[])[i] !== c.good)).toEqual([]);
+    expect(consistency.filter((c) => c.good).length).toBe(153);
 
     // The browser hashes an entry's content exactly as the server does (canonical JSON, Unicode, nesting).
     const entry = { index: 7, time: "2026-01-02T03:04:05.678Z", type: "version.released", actor: "zoë <admin>", project: "vision", data: { z: [1, "é", { b: null, a: true }], a: "\u2028 \"q\"", n: 1.5e-7 } };

@@ -1,14 +1,16 @@
-/* global crypto, TextEncoder, atob */
+/* global crypto, TextEncoder, atob, localStorage */
 /**
  * Checks the audit log from the browser, trusting only math:
  *  - an entry's leaf hash is recomputed from its content (canonical JSON of {actor, data, index, project,
  *    subject, time, type}, keys sorted, no whitespace — the server's src/server/audit/entry.ts), so a row edited
  *    in the database no longer matches;
  *  - its inclusion proof must lead to the checkpoint's root (RFC 9162, lib/merkle.js);
- *  - the checkpoint is a C2SP signed note whose Ed25519 signature is checked with the log's public key.
+ *  - the checkpoint is a C2SP signed note whose Ed25519 signature is checked with the log's public key;
+ *  - the log only grew since this browser last saw it: the last verified checkpoint is remembered (localStorage,
+ *    public data only) and a consistency proof from it to the current one is checked (RFC 9162 §2.1.4.2).
  */
 import { api, apiPath } from "./api.js";
-import { base64ToBytes, bytesToHex, hexToBytes, leafHash, verifyInclusion } from "./merkle.js";
+import { base64ToBytes, bytesToHex, hexToBytes, leafHash, verifyConsistency, verifyInclusion } from "./merkle.js";
 
 /** Canonical JSON as the server hashes it: sorted keys at every level, no whitespace. */
 export function canonicalJson(value) {
@@ -95,4 +97,52 @@ export async function verifyCheckpoint(checkpoint, key) {
   } catch (err) {
     return { ok: false, reason: `cannot check the checkpoint signature: ${err instanceof Error ? err.message : String(err)}` };
   }
+}
+
+const SEEN_PREFIX = "modelgate.audit-log.seen.";
+
+function seenKey(checkpoint) {
+  return `${SEEN_PREFIX}${checkpoint.origin}`;
+}
+
+/** The checkpoint this browser last verified for the log's origin, or undefined. */
+export function lastSeenCheckpoint(checkpoint) {
+  try {
+    const seen = JSON.parse(localStorage.getItem(seenKey(checkpoint)) ?? "null");
+    return seen && Number.isSafeInteger(seen.size) && typeof seen.rootHash === "string" ? seen : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks that the current (signature-verified) checkpoint extends the one this browser verified last, then
+ * remembers the current one. Returns { status: "first" | "ok" | "fail", seen?, reason? }. A failed check keeps
+ * the remembered checkpoint, so every later visit fails too until someone looks into it.
+ */
+export async function checkAgainstLastSeen(checkpoint) {
+  const seen = lastSeenCheckpoint(checkpoint);
+  const size = Number(checkpoint.size);
+  const remember = () => localStorage.setItem(seenKey(checkpoint), JSON.stringify({ size, rootHash: checkpoint.rootHash, keyId: checkpoint.keyId, seenAt: new Date().toISOString() }));
+  if (!seen) {
+    if (size > 0) remember();
+    return { status: "first" };
+  }
+  if (size < seen.size) return { status: "fail", seen, reason: `the log shrank from ${seen.size} to ${size} entries since you last checked it` };
+  let result;
+  if (seen.size === 0) {
+    result = { ok: true };
+  } else {
+    const answer = size === seen.size ? { proof: [] } : await api(apiPath("audit-log", "proof", "consistency"), { query: { from: seen.size, to: size } });
+    let proof;
+    try {
+      proof = (Array.isArray(answer.proof) ? answer.proof : []).map((p) => hexToBytes(String(p)));
+    } catch (err) {
+      return { status: "fail", seen, reason: err.message };
+    }
+    result = await verifyConsistency({ fromSize: seen.size, toSize: size, fromRoot: base64ToBytes(seen.rootHash), toRoot: base64ToBytes(checkpoint.rootHash), proof });
+  }
+  if (!result.ok) return { status: "fail", seen, reason: result.reason };
+  remember();
+  return { status: "ok", seen };
 }

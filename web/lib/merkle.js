@@ -6,6 +6,7 @@
  *   leaf hash  = SHA-256(0x00 || entry)           (RFC 9162 §2.1.1)
  *   node hash  = SHA-256(0x01 || left || right)
  *   inclusion  = §2.1.3.2 "Verifying an Inclusion Proof"
+ *   consistency = §2.1.4.2 "Verifying Consistency between Two Tree Heads"
  */
 
 const subtle = () => {
@@ -97,6 +98,56 @@ export async function verifyInclusion({ index, treeSize, leaf, proof, rootHash }
     const root = await rootFromInclusionProof(index, treeSize, leaf, proof);
     if (!equalBytes(root, rootHash)) return { ok: false, reason: "the proof leads to a different root hash than the checkpoint's", root };
     return { ok: true, root };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Verifies that the tree of `toSize` entries with root `toRoot` extends the tree of `fromSize` entries with root
+ * `fromRoot` (RFC 9162 §2.1.4.2): nothing logged before was changed or removed. Returns { ok: true } or
+ * { ok: false, reason } — never throws for a bad proof.
+ */
+export async function verifyConsistency({ fromSize, toSize, fromRoot, toRoot, proof }) {
+  try {
+    if (!Number.isSafeInteger(fromSize) || !Number.isSafeInteger(toSize) || fromSize < 1 || toSize < fromSize) {
+      throw new Error(`cannot prove consistency from size ${fromSize} to size ${toSize}`);
+    }
+    if (proof.some((p) => p.length !== 32)) throw new Error("a proof hash is not 32 bytes");
+    if (fromSize === toSize) {
+      if (proof.length !== 0) throw new Error("a proof between equal sizes must be empty");
+      return equalBytes(fromRoot, toRoot) ? { ok: true } : { ok: false, reason: "two different root hashes for the same tree size: the log was rewritten" };
+    }
+    if (proof.length === 0) throw new Error("the consistency proof is empty");
+    // Step 2: a first tree whose size is a power of two is itself a node of the second: its root starts the path.
+    const path = (fromSize & (fromSize - 1)) === 0 ? [fromRoot, ...proof] : proof;
+    let fn = fromSize - 1;
+    let sn = toSize - 1;
+    while (fn % 2 === 1) {
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    let fr = path[0];
+    let sr = path[0];
+    for (const c of path.slice(1)) {
+      if (sn === 0) throw new Error("the proof is longer than the tree is deep");
+      if (fn % 2 === 1 || fn === sn) {
+        fr = await nodeHash(c, fr);
+        sr = await nodeHash(c, sr);
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      } else {
+        sr = await nodeHash(sr, c);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0) throw new Error("the proof is shorter than the tree is deep");
+    if (!equalBytes(fr, fromRoot)) return { ok: false, reason: `the proof does not lead to the root you saw at size ${fromSize}: the log was rewritten` };
+    if (!equalBytes(sr, toRoot)) return { ok: false, reason: "the proof does not lead to the current checkpoint's root" };
+    return { ok: true };
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }

@@ -5,7 +5,7 @@
  */
 import { api, apiPath, describeError } from "../lib/api.js";
 import { facts, fmtDate, h, replace, route, table } from "../lib/dom.js";
-import { verifyCheckpoint, verifyEntry } from "../lib/audit-verify.js";
+import { checkAgainstLastSeen, verifyCheckpoint, verifyEntry } from "../lib/audit-verify.js";
 
 const PAGE = 50;
 
@@ -13,6 +13,7 @@ export async function render(container, [fromParam], ctx) {
   const [checkpoint, key] = await Promise.all([api(apiPath("audit-log", "checkpoint")), api(apiPath("audit-log", "public-key")).catch(() => null)]);
   if (!ctx.current()) return;
   const signature = key ? await verifyCheckpoint(checkpoint, key) : { ok: false, reason: "the log's public key is not available" };
+  const history = signature.ok ? await checkAgainstLastSeen(checkpoint).catch((err) => ({ status: "fail", reason: describeError(err) })) : undefined;
   const size = Number(checkpoint.size) || 0;
   const lastPage = Math.max(0, Math.floor((size - 1) / PAGE) * PAGE);
   const from = fromParam === undefined ? lastPage : Math.min(Math.max(0, Number(fromParam)), lastPage);
@@ -61,12 +62,22 @@ export async function render(container, [fromParam], ctx) {
         ["Signature", signature.ok
           ? h("span", { class: "check-ok", id: "checkpoint-signature", "data-check": "ok" }, `✓ valid Ed25519 signature by ${checkpoint.origin} (key ${signature.keyId})`)
           : h("span", { class: "check-fail", id: "checkpoint-signature", "data-check": "fail" }, `✗ ${signature.reason}`)],
+        ["Since your last visit", historyFact(history)],
       ]),
-      h("p", { class: "muted small" }, "Checked in this browser: the checkpoint's signature with the log's public key, and for each entry its leaf hash recomputed from its content and its inclusion proof against this root (RFC 9162, SHA-256). The server is never trusted to say “verified”. Compare the key id with the one your organisation published to be sure the key itself is the log's.")),
+      h("p", { class: "muted small" }, "Checked in this browser: the checkpoint's signature with the log's public key, and for each entry its leaf hash recomputed from its content and its inclusion proof against this root (RFC 9162, SHA-256), and that this tree extends the one this browser verified last (consistency proof). The server is never trusted to say “verified”. Compare the key id with the one your organisation published to be sure the key itself is the log's.")),
     h("section", { class: "card" },
       h("h2", {}, "Entries"),
       h("div", { class: "toolbar" }, verifyAll, pager),
       entries.length ? table(null, ["#", "Event and time", "Actor and subject", "Data", "Inclusion"], rows, { id: "audit-entries", class: "audit-table" }) : h("p", { class: "muted" }, "The log is empty.")));
+}
+
+/** The outcome of the consistency check against the checkpoint this browser verified last. */
+function historyFact(history) {
+  if (!history) return h("span", { class: "muted", id: "checkpoint-history", "data-check": "skipped" }, "not checked: the checkpoint's signature did not verify");
+  const when = history.seen?.seenAt ? ` on ${fmtDate(history.seen.seenAt)}` : "";
+  if (history.status === "first") return h("span", { class: "muted", id: "checkpoint-history", "data-check": "first" }, "first visit from this browser: this checkpoint is remembered, and later visits check that the log only grew");
+  if (history.status === "ok") return h("span", { class: "check-ok", id: "checkpoint-history", "data-check": "ok" }, `✓ extends the tree of ${history.seen.size} entries you saw${when} (consistency proof checked here)`);
+  return h("span", { class: "check-fail", id: "checkpoint-history", "data-check": "fail" }, `✗ not consistent with the tree of ${history.seen?.size ?? "?"} entries you saw${when}: ${history.reason}`);
 }
 
 function runCheck(entry, checkpoint, button, result) {
