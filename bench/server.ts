@@ -11,7 +11,7 @@
  *    held in memory) streamed as a PUT body; the server's RSS is sampled from /proc/<pid>/status every 100 ms.
  *
  * Goals (issue 7): ≥ 200 admissions/s, p99 < 100 ms, upload RSS < 256 MB. Bounded: --duration seconds of load,
- * one upload. Options: --duration N (default 10), --connections N (10), --upload-gib N (4; 0 skips),
+ * one upload. Options: --duration N (default 10), --connections N (10), --upload-gib N (10, the goal; 0 skips),
  * --workers N (server scan workers, 1), --file-kib N (size of the small model, 4).
  * Results: printed as Markdown and saved to bench/out/server-results.{json,md}.
  */
@@ -35,7 +35,7 @@ const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
-    "upload-gib": { type: "string", default: "4" },
+    "upload-gib": { type: "string", default: "10" },
     workers: { type: "string", default: "1" },
     "file-kib": { type: "string", default: "4" },
   },
