@@ -535,6 +535,45 @@ Examples:
       process.exitCode = await runPush(model, opts);
     });
 
+  program
+    .command("pull")
+    .description("Download an approved version from a gate server, checking every file's SHA-256 and the server's signature.")
+    .argument("<ref>", "the version, as PROJECT/MODEL@VERSION")
+    .option("--from <url>", "the gate server, e.g. http://127.0.0.1:8414")
+    .option("--token <token>", "API token with a role that may download (default $MODELGATE_TOKEN)")
+    .option("-o, --out <dir>", "folder to create (default ./MODEL-VERSION); it must not exist or be empty")
+    .option("--public-key <file>", "the server's signing key you trust (PEM); default: the key the server publishes")
+    .addOption(new Option("-f, --format <format>", "text or json summary on standard output").choices(["text", "json"]).default("text"))
+    .option("-q, --quiet", "no progress bar on standard error")
+    .addHelpText(
+      "after",
+      `
+Only approved versions, and quarantined ones an administrator released with a reason, can be pulled. The files
+go to a hidden temporary folder beside --out; each one must match the size and SHA-256 the server lists for the
+version. For an approved version the server's model-signing signature is then verified over the downloaded
+files and written as OUT/model.sig, so "modelgate verify OUT --public-key server.pub" works later, offline.
+Only when every check passed is the folder renamed to --out; otherwise nothing is left behind.
+A released version carries no server signature: it is pulled with a warning naming who released it and why.
+
+Without --public-key the signature is checked with the key the same server publishes, which proves the
+files are the ones the server signed, not that the server is the one you trust: pin its key for that
+(curl $URL/api/v1/server-key | jq -r .publicKeyPem > server.pub, checked out of band).
+
+Exit codes:
+  0  pulled; every file and the signature checked (or released, unsigned, with a warning)
+  1  integrity failure: a file's bytes or the signature do not match (nothing is kept)
+  2  usage error, --out not empty, version not downloadable, token refused, network error
+
+Examples:
+  export MODELGATE_TOKEN=mg_…
+  modelgate pull vision/resnet@2.1.0 --from http://127.0.0.1:8414 --public-key server.pub
+  modelgate pull nlp/bert@1.0.0 --from https://gate.example.com -o ./models/bert --format json`,
+    )
+    .action(async (ref: string, opts: Record<string, unknown>) => {
+      const { runPull } = await import("./commands/pull.js");
+      process.exitCode = await runPull(ref, opts);
+    });
+
   return program;
 }
 

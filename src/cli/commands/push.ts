@@ -4,6 +4,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { basename } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { api, apiErrorFromBody } from "../../client/http.js";
 import { ModelgateError } from "../../core/errors.js";
 import { DEFAULT_IGNORE_PATHS } from "../../sign/manifest/index.js";
 import { listModelFiles } from "../../sign/manifest/walk.js";
@@ -37,39 +38,6 @@ interface LocalFile {
   sha256: string;
 }
 
-/** An API error answer as an exception carrying the server's code and message. */
-export class ApiError extends ModelgateError {
-  readonly status: number;
-  constructor(status: number, code: string, message: string) {
-    super(status === 401 ? "UNAUTHORIZED" : status === 403 ? "FORBIDDEN" : status === 404 ? "NOT_FOUND" : status === 409 ? "CONFLICT" : status === 413 ? "LIMIT_EXCEEDED" : "NETWORK_ERROR", `${message} (HTTP ${status} ${code})`);
-    this.status = status;
-  }
-}
-
-async function api<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, base), {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (e) {
-    throw new ModelgateError("NETWORK_ERROR", `cannot reach ${base}: ${(e as Error).message}`, { cause: e });
-  }
-  const text = await res.text();
-  if (!res.ok) {
-    let err = { code: "HTTP_ERROR", message: text.slice(0, 500) };
-    try {
-      err = (JSON.parse(text) as { error: typeof err }).error ?? err;
-    } catch {
-      // not JSON: keep the text
-    }
-    throw new ApiError(res.status, err.code, err.message);
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
 async function hashFile(abs: string, onBytes: (n: number) => void): Promise<string> {
   const h = createHash("sha256");
   for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) {
@@ -89,14 +57,7 @@ function uploadFile(base: string, token: string, uploadId: string, f: LocalFile,
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         if (res.statusCode === 204 || res.statusCode === 200) return resolve();
-        const text = Buffer.concat(chunks).toString("utf8");
-        let err = { code: "HTTP_ERROR", message: text.slice(0, 500) };
-        try {
-          err = (JSON.parse(text) as { error: typeof err }).error ?? err;
-        } catch {
-          // not JSON
-        }
-        reject(new ApiError(res.statusCode ?? 0, err.code, `${f.path}: ${err.message}`));
+        reject(apiErrorFromBody(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), `${f.path}: `));
       });
       res.on("error", reject);
     });
