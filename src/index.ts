@@ -57,3 +57,4 @@ export {
   type VulnerabilityMatch,
 } from "./deps/index.js";
 export type { Dependency, DependencyFile } from "./deps/types.js";
+export { pullVersion, parseVersionRef, type PullOptions, type PullResult } from "./client/pull.js";
