@@ -213,10 +213,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     await expectText(page.locator("#version-status"), /Approved.*Policy: pass/s);
     await expectText(page.locator("#findings"), /No findings/);
     await expectText(page.locator("#signature"), "Signature verified");
+    await expectText(page.locator("#pull-command"), `modelgate pull vision/classifier@1.0.0 --from ${server.url} --public-key server.pub`);
     await shot("version-approved");
     await decide(page.locator("#decision"), "quarantine", HOSTILE_REASON);
     await page.locator("#version-status").getByText("Quarantined").waitFor();
     await expectText(page.locator("#reasons"), HOSTILE_REASON);
+    expect(await page.locator("#pull-command").count()).toBe(0); // no longer downloadable
     expect(await page.locator("main img, main script").count()).toBe(0);
     expect(await page.title()).not.toContain("pwned");
     await shot("version-quarantined");

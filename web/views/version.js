@@ -69,9 +69,16 @@ function summarySection(v) {
     h("div", { id: "reasons" }, reasonsText(v.reasons)));
 }
 
+/** How to get a downloadable version: the CLI checks every digest and the signature, a browser download would not. */
+function pullHint(v) {
+  const command = `modelgate pull ${v.project}/${v.model}@${v.version} --from ${globalThis.location.origin} --public-key server.pub`;
+  return h("p", { id: "pull-command" }, "Download with every SHA-256 and the server's signature checked: ", h("code", {}, command));
+}
+
 function filesSection(v) {
   const files = Array.isArray(v.files) ? v.files : [];
   return section("Files",
+    v.downloadable ? pullHint(v) : null,
     files.length
       ? table(null, ["Path", "Size", "Format", "SHA-256"], files.map((f) => [
         h("code", {}, String(f.path)), fmtBytes(f.size), f.format ? String(f.format) : "—", h("code", { class: "digest" }, String(f.sha256 ?? "—")),
