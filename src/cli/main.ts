@@ -475,6 +475,7 @@ Examples:
     .option("--workers <n>", "in-process scan workers; 0 = API only", "1")
     .option("--max-upload <size>", "largest file accepted, e.g. 10GiB (default 64GiB)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info; env MODELGATE_LOG_LEVEL)")
+    .option("--import-from <url...>", "allow pull-through imports from these Hugging Face-compatible hubs, e.g. https://huggingface.co (default: off; env MODELGATE_IMPORT_FROM, comma-separated; hub token from MODELGATE_HF_TOKEN)")
     .addHelpText(
       "after",
       `
@@ -491,6 +492,7 @@ Examples:
   modelgate serve --port 8080 --data-dir /var/lib/modelgate --policy org-policy.yaml
   modelgate serve --database-url postgres://modelgate@db/modelgate --workers 4 --vuln-db /var/lib/osv
   modelgate serve --workers 0 --database-url "$MODELGATE_DATABASE_URL" --s3-bucket acme-models --s3-region eu-west-1
+  MODELGATE_HF_TOKEN=hf_… modelgate serve --import-from https://huggingface.co
 
 Scaling out: every node shares the PostgreSQL database and the bucket; copy the first node's data-dir/keys
 to the others so that all sign with the same keys. S3 credentials come from the AWS default chain
@@ -533,6 +535,43 @@ Examples:
     .action(async (model: string, opts: Record<string, unknown>) => {
       const { runPush } = await import("./commands/push.js");
       process.exitCode = await runPush(model, opts);
+    });
+
+  program
+    .command("import")
+    .description("Have a gate server fetch a model from a Hugging Face-compatible hub itself (pull-through), then scan and check it like a push.")
+    .argument("<source>", "hf://ORG/NAME, or hf://ORG/NAME@REVISION")
+    .option("--to <url>", "the gate server, e.g. http://127.0.0.1:8414")
+    .option("--project <name>", "project")
+    .option("--model <name>", "model name")
+    .option("--version <name>", "version name (default: the first 12 hex digits of the commit)")
+    .option("--revision <rev>", "branch, tag or commit (default main, or the @REVISION of the source)")
+    .option("--hub <url>", "one of the server's --import-from hubs (default: its first)")
+    .option("--token <token>", "API token with the publisher role (default $MODELGATE_TOKEN)")
+    .option("--wait", "wait for the verdict: exit 0 approved, 1 quarantined or rejected")
+    .option("--timeout <seconds>", "with --wait: give up after this long (default 1800)")
+    .addHelpText(
+      "after",
+      `
+The server resolves the revision to a commit at once and records it with the version (hub, repository,
+revision, commit); an import job then downloads every file of that commit, checks each size and the hub's
+LFS SHA-256, and the version is scanned, checked against the policy and signed like a pushed one. A file
+the hub gets wrong rejects the version with the reason. The server only imports when an administrator
+started it with --import-from; this machine needs no access to the hub.
+
+Exit codes:
+  0  import queued (with --wait: approved)
+  1  with --wait: quarantined or rejected (the reasons are printed)
+  2  usage error, imports off, repository or revision not found, refused, network error, --wait timed out
+
+Examples:
+  export MODELGATE_TOKEN=mg_…
+  modelgate import hf://openai-community/gpt2 --to http://127.0.0.1:8414 --project nlp --model gpt2 --wait
+  modelgate import hf://google-bert/bert-base-uncased@86b5e0934494bd15c9632b12f734a8a67f723594 --to https://gate.example.com --project nlp --model bert --version 1.0`,
+    )
+    .action(async (source: string, opts: Record<string, unknown>) => {
+      const { runImport } = await import("./commands/import.js");
+      process.exitCode = await runImport(source, opts);
     });
 
   program

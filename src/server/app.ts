@@ -10,6 +10,7 @@ import { claimMeta } from "./db/meta.js";
 import { migrate } from "./db/migrations.js";
 import { insertToken } from "./db/tokens.js";
 import { recordEvent } from "./events/audit.js";
+import { runImportJob } from "./imports/import-job.js";
 import { createJobQueue } from "./jobs/queue.js";
 import { runReauditJob } from "./jobs/reaudit-job.js";
 import { runScanJob } from "./jobs/scan-job.js";
@@ -25,6 +26,7 @@ import { registerValidation } from "./middlewares/validation.js";
 import { registerAuditLogRoutes } from "./routes/audit-log.js";
 import { registerFileRoutes } from "./routes/files.js";
 import { registerHealthRoutes } from "./routes/health.js";
+import { registerImportRoutes } from "./routes/imports.js";
 import { registerPolicyRoutes } from "./routes/policy.js";
 import { registerProjectRoutes } from "./routes/projects.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
@@ -130,6 +132,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
       registerTokenRoutes(api, ctx);
       registerProjectRoutes(api, ctx);
       registerUploadRoutes(api, ctx);
+      registerImportRoutes(api, ctx);
       registerVersionRoutes(api, ctx);
       registerFileRoutes(api, ctx);
       registerPolicyRoutes(api, ctx);
@@ -146,7 +149,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
 
-    if (config.workers > 0) workers = startWorkers(ctx, config.workers, { scan: runScanJob, reaudit: runReauditJob, webhook: runWebhookJob });
+    if (config.workers > 0) workers = startWorkers(ctx, config.workers, { scan: runScanJob, reaudit: runReauditJob, webhook: runWebhookJob, import: runImportJob });
     const server: GateServer = {
       url,
       ...(adminToken !== undefined ? { adminToken } : {}),

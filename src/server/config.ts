@@ -33,6 +33,13 @@ export interface ServerConfig {
   jobPollMs?: number;
   /** Webhook delivery attempts before giving up; default 5 (backoff 1 s, 2 s, 4 s, …). */
   webhookAttempts?: number;
+  /**
+   * Hugging Face-compatible hubs the server may import (pull through) models from, e.g. https://huggingface.co.
+   * Empty (the default): imports are off and the server never connects anywhere by itself.
+   */
+  importFrom?: string[];
+  /** Token sent to the import hubs (gated or private repositories); never logged or stored. */
+  hubToken?: string;
 }
 
 export interface ResolvedServerConfig {
@@ -51,6 +58,9 @@ export interface ResolvedServerConfig {
   jobLeaseMs: number;
   jobPollMs: number;
   webhookAttempts: number;
+  /** Normalised hub base URLs (ending in /). */
+  importFrom: URL[];
+  hubToken: string | undefined;
   tmpDir: string;
   keyDir: string;
 }
@@ -62,6 +72,20 @@ function nonNegativeInt(name: string, v: number | undefined, dflt: number, min =
   if (v === undefined) return dflt;
   if (!Number.isSafeInteger(v) || v < min) throw new ModelgateError("INVALID_OPTION", `${name} must be an integer ≥ ${min}, got ${String(v)}`);
   return v;
+}
+
+function hubUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ModelgateError("INVALID_OPTION", `import hub must be an http(s) URL such as https://huggingface.co, got ${JSON.stringify(text)}`);
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password || url.search || url.hash) {
+    throw new ModelgateError("INVALID_OPTION", `import hub must be a plain http(s) URL without credentials or query, got ${JSON.stringify(text)}`);
+  }
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
 }
 
 export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig {
@@ -91,6 +115,8 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     jobLeaseMs: nonNegativeInt("jobLeaseMs", config.jobLeaseMs, 60_000, 100),
     jobPollMs: nonNegativeInt("jobPollMs", config.jobPollMs, 1000, 10),
     webhookAttempts: nonNegativeInt("webhookAttempts", config.webhookAttempts, 5, 1),
+    importFrom: (config.importFrom ?? []).map(hubUrl),
+    hubToken: config.hubToken || undefined,
     tmpDir: resolve(dataDir, "tmp"),
     keyDir: resolve(dataDir, "keys"),
   };

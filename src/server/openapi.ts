@@ -151,6 +151,28 @@ export const OPENAPI_DOCUMENT: Json = {
         },
       },
     },
+    "/api/v1/projects/{project}/models/{model}/imports": {
+      post: {
+        ...secured,
+        tags: ["push"],
+        summary: "Pull-through (model:push): the server fetches a Hugging Face-compatible hub repository itself, then scans and checks it like a push. Off unless the server runs with --import-from",
+        parameters: [PROJECT, MODEL],
+        requestBody: body({
+          type: "object",
+          required: ["source"],
+          properties: {
+            source: { type: "string", description: "hf://ORG/NAME or hf://ORG/NAME@REVISION" },
+            revision: { type: "string", description: "branch, tag or commit (default main); resolved to a commit at once" },
+            version: { type: "string", description: "version name (default: the first 12 hex digits of the commit)" },
+            hub: { type: "string", description: "one of the server's --import-from hubs (default: the first)" },
+          },
+        }),
+        responses: {
+          "202": json({ type: "object", properties: { version: { type: "string" }, status: { const: "uploading" }, source: ref("VersionSource"), files: { type: "integer" } } }),
+          ...errors(400, 401, 403, 404, 409, 413, 503),
+        },
+      },
+    },
     "/api/v1/uploads/{uploadId}/files/{*}": {
       put: {
         ...secured,
@@ -284,6 +306,7 @@ export const OPENAPI_DOCUMENT: Json = {
       E404: json(ref("Error"), "not found (NOT_FOUND)"),
       E409: json(ref("Error"), "conflicts with the current state (CONFLICT)"),
       E413: json(ref("Error"), "larger than the server's limit (LIMIT_EXCEEDED)"),
+      E503: json(ref("Error"), "a service the request needs cannot be reached, such as an import hub (UNAVAILABLE)"),
     },
     schemas: {
       Error: {
@@ -349,9 +372,15 @@ export const OPENAPI_DOCUMENT: Json = {
               verdict: { type: "object", description: "the policy engine's CheckReport (or the scan gate when no policy engine applies)" },
               signature: { type: "object", properties: { verified: { type: "boolean" }, method: { type: "string" }, by: { type: "string" }, keyHint: { type: "string" } } },
               digest: { type: "string", description: "model-signing subject digest of the declared files" },
+              source: ref("VersionSource"),
             },
           },
         ],
+      },
+      VersionSource: {
+        type: "object",
+        description: "where the server imported the version from (pull-through); absent for pushes",
+        properties: { hub: { type: "string" }, repo: { type: "string" }, revision: { type: "string" }, commit: { type: "string" } },
       },
       Policy: { type: "object", properties: { yaml: { type: ["string", "null"] }, digest: { type: ["string", "null"] }, updatedAt: { type: ["string", "null"] }, source: { enum: ["project", "org", "config", "default"] } } },
       PolicyInput: { type: "object", required: ["yaml"], properties: { yaml: { type: "string" } } },

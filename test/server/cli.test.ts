@@ -4,20 +4,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const ENTRY = join(import.meta.dirname, "cli-entry.ts");
-
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string; token?: string; out: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { cwd: ROOT, env: { ...process.env, CI: "true" } });
@@ -60,7 +50,7 @@ describe("modelgate serve / push", () => {
     const clean = join(work, "clean");
     mkdirSync(clean);
     copyFileSync(join(ROOT, "test/fixtures/baseline/safetensors/tiny.safetensors"), join(clean, "model.safetensors"));
-    const ok = await run(["push", clean, "--to", s.url, "--project", "demo", "--model", "tiny", "--version", "1", "--wait"], { MODELGATE_TOKEN: s.token! });
+    const ok = await runCli(["push", clean, "--to", s.url, "--project", "demo", "--model", "tiny", "--version", "1", "--wait"], { MODELGATE_TOKEN: s.token! });
     expect(ok.stderr).toBe("");
     expect(ok.stdout).toContain("pushed demo/tiny@1: 1 file(s), 1 uploaded");
     expect(ok.stdout).toContain("demo/tiny@1: approved");
@@ -69,15 +59,15 @@ describe("modelgate serve / push", () => {
     const bad = join(work, "bad");
     mkdirSync(bad);
     copyFileSync(join(ROOT, "test/fixtures/server/unknown_call.pkl"), join(bad, "model.pkl"));
-    const q = await run(["push", bad, "--to", s.url, "--project", "demo", "--model", "bad", "--version", "1", "--wait", "--token", s.token!]);
+    const q = await runCli(["push", bad, "--to", s.url, "--project", "demo", "--model", "bad", "--version", "1", "--wait", "--token", s.token!]);
     expect(q.stdout).toContain("demo/bad@1: quarantined");
     expect(q.stdout).toMatch(/ {2}- .*acme_loaders/);
     expect(q.code).toBe(1);
 
-    const refused = await run(["push", clean, "--to", s.url, "--project", "nope", "--model", "tiny", "--version", "1", "--token", s.token!]);
+    const refused = await runCli(["push", clean, "--to", s.url, "--project", "nope", "--model", "tiny", "--version", "1", "--token", s.token!]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/no project nope/);
-    expect((await run(["push", clean, "--to", s.url])).code).toBe(2);
+    expect((await runCli(["push", clean, "--to", s.url])).code).toBe(2);
 
     s.child.kill("SIGTERM");
     expect(await s.exited).toBe(0);

@@ -2,12 +2,12 @@
  * `modelgate pull`, the consumer side of the gate: an approved version comes down with every SHA-256 and the
  * server's signature checked; anything held back, tampered with or signed by another key leaves nothing behind.
  */
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.js";
 import { checkListing, parseVersionRef, pullVersion } from "../../src/client/pull.js";
 import { pushModel, waitForVerdict } from "../../src/cli/commands/push.js";
 import { createServer, type GateServer } from "../../src/server/app.js";
@@ -15,20 +15,8 @@ import { verify } from "../../src/sign/verify.js";
 import { Api } from "./client.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const ENTRY = join(import.meta.dirname, "cli-entry.ts");
 /** Calls a class nobody vouched for: quarantined by the default policy. */
 const SUSPICIOUS = Buffer.from("cmylib.layers\nDense\n)R.", "latin1");
-
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("modelgate pull", () => {
   let dataDir: string;
@@ -148,23 +136,23 @@ describe("modelgate pull", () => {
   it("as a command: exit 0 with a summary, 2 for a non-empty --out or a held version, 1 for a wrong key", async () => {
     const env = { MODELGATE_TOKEN: consumer };
     const out = join(work, "cli-resnet");
-    const ok = await run(["pull", "vision/resnet@1.0.0", "--from", server.url, "-o", out], env);
+    const ok = await runCli(["pull", "vision/resnet@1.0.0", "--from", server.url, "-o", out], env);
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/pulled vision\/resnet@1\.0\.0 \(approved\) into .*: 2 file\(s\)/);
     expect(ok.stdout).toContain("not pinned");
-    const again = await run(["pull", "vision/resnet@1.0.0", "--from", server.url, "-o", out], env);
+    const again = await runCli(["pull", "vision/resnet@1.0.0", "--from", server.url, "-o", out], env);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("exists and is not an empty folder");
-    const held = await run(["pull", "vision/legacy@1.0.0", "--from", server.url, "-o", join(work, "cli-legacy")], env);
+    const held = await runCli(["pull", "vision/legacy@1.0.0", "--from", server.url, "-o", join(work, "cli-legacy")], env);
     expect(held.code).toBe(2);
     expect(held.stderr).toMatch(/is quarantined/);
     const wrongKey = join(work, "wrong.pub");
     writeFileSync(wrongKey, generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString());
-    const bad = await run(["pull", "vision/resnet@1.0.0", "--from", server.url, "-o", join(work, "cli-bad"), "--public-key", wrongKey, "--format", "json"], env);
+    const bad = await runCli(["pull", "vision/resnet@1.0.0", "--from", server.url, "-o", join(work, "cli-bad"), "--public-key", wrongKey, "--format", "json"], env);
     expect(bad.code).toBe(1);
     expect(existsSync(join(work, "cli-bad"))).toBe(false);
-    const json = await run(["pull", "vision/legacy@2.0.0", "--from", server.url, "-o", join(work, "cli-legacy2"), "--format", "json"], env);
+    const json = await runCli(["pull", "vision/legacy@2.0.0", "--from", server.url, "-o", join(work, "cli-legacy2"), "--format", "json"], env);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ status: "quarantined", signature: { status: "unsigned" } });
   });

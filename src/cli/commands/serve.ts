@@ -16,6 +16,7 @@ interface ServeCliOptions {
   workers?: string;
   maxUpload?: string;
   logLevel?: string;
+  importFrom?: string[];
 }
 
 function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -44,8 +45,12 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
     }
     if (s3Bucket !== undefined && !s3Region) throw new ModelgateError("USAGE", "--s3-bucket needs a region: --s3-region, MODELGATE_S3_REGION or AWS_REGION");
     const s3 = s3Bucket !== undefined ? { bucket: s3Bucket, region: s3Region!, ...(s3Endpoint ? { endpoint: s3Endpoint } : {}), ...(o.s3PathStyle ? { forcePathStyle: true } : {}) } : undefined;
+    const importFrom = o.importFrom ?? (process.env.MODELGATE_IMPORT_FROM ? process.env.MODELGATE_IMPORT_FROM.split(",").map((u) => u.trim()).filter(Boolean) : []);
+    const hubToken = process.env.MODELGATE_HF_TOKEN;
     config = {
       dataDir: o.dataDir ?? "modelgate-data",
+      ...(importFrom.length > 0 ? { importFrom } : {}),
+      ...(hubToken ? { hubToken } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(o.host !== undefined ? { host: o.host } : {}),
       ...(databaseUrl ? { databaseUrl } : {}),
@@ -89,7 +94,9 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
-  const lines = [`modelgate gate server listening on ${server.url}`, `  data: ${server.config.dataDir}${server.config.databaseUrl ? ` (metadata in PostgreSQL)` : ""}${server.config.s3 ? ` (files in s3://${server.config.s3.bucket})` : ""}`, `  dashboard: ${server.url}/ (log in with a token)`, `  API description: ${server.url}/openapi.json`];
+  const lines = [`modelgate gate server listening on ${server.url}`, `  data: ${server.config.dataDir}${server.config.databaseUrl ? ` (metadata in PostgreSQL)` : ""}${server.config.s3 ? ` (files in s3://${server.config.s3.bucket})` : ""}`, `  dashboard: ${server.url}/ (log in with a token)`];
+  if (server.config.importFrom.length > 0) lines.push(`  imports (pull-through) from: ${server.config.importFrom.map((u) => u.href).join(", ")}${server.config.hubToken ? " (with a hub token)" : ""}`);
+  lines.push(`  API description: ${server.url}/openapi.json`);
   if (server.adminToken) {
     lines.push(
       "",

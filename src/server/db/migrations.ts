@@ -124,7 +124,12 @@ CREATE INDEX jobs_ready ON jobs (status, run_after);
 `,
   },
   {
-    // Version 2 is reserved for the version-source column of hub imports.
+    version: 2,
+    name: "version source (hub imports)",
+    // JSON {hub, repo, revision, commit} of a version the server imported from a hub itself; NULL for pushes.
+    sql: `ALTER TABLE versions ADD COLUMN source TEXT;`,
+  },
+  {
     version: 3,
     name: "index version files by content digest",
     // A push asks whether the project already holds each declared file's digest, and blob garbage collection

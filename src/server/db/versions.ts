@@ -30,6 +30,16 @@ export interface VersionRow {
   audit: string | null;
   signature: string | null;
   signature_info: string | null;
+  /** Hub imports: JSON VersionSource. */
+  source: string | null;
+}
+
+/** Where the server imported a version from (pull-through), recorded before it fetched a byte. */
+export interface VersionSource {
+  hub: string;
+  repo: string;
+  revision: string;
+  commit: string;
 }
 
 /** A version row joined with its project and model names. */
@@ -57,13 +67,13 @@ const REF_SELECT = "SELECT v.*, p.name AS project, p.id AS project_id, m.name AS
 
 export async function insertVersion(
   tx: SqlDatabase,
-  v: { modelId: string; version: string; createdBy: string; createdByName: string; digest: string },
+  v: { modelId: string; version: string; createdBy: string; createdByName: string; digest: string | null; source?: VersionSource },
 ): Promise<{ id: string; uploadId: string }> {
   const id = randomUUID();
   const uploadId = randomUUID();
   await tx.run(
-    "INSERT INTO versions (id, model_id, version, status, reasons, upload_id, created_by, created_by_name, created_at, digest) VALUES (?, ?, ?, 'uploading', '[]', ?, ?, ?, ?, ?)",
-    [id, v.modelId, v.version, uploadId, v.createdBy, v.createdByName, new Date().toISOString(), v.digest],
+    "INSERT INTO versions (id, model_id, version, status, reasons, upload_id, created_by, created_by_name, created_at, digest, source) VALUES (?, ?, ?, 'uploading', '[]', ?, ?, ?, ?, ?, ?)",
+    [id, v.modelId, v.version, uploadId, v.createdBy, v.createdByName, new Date().toISOString(), v.digest, v.source ? JSON.stringify(v.source) : null],
   );
   return { id, uploadId };
 }
@@ -171,6 +181,7 @@ export function versionDetail(v: VersionRef, files: FileRecord[]): Record<string
     files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, ...(f.format ? { format: f.format } : {}) })),
     ...(verdict ? { verdict } : {}),
     ...(sigInfo ? { signature: sigInfo } : {}),
+    ...(v.source ? { source: readJson<VersionSource | null>(v.source, null) } : {}),
     digest: v.digest,
   };
 }

@@ -8,14 +8,14 @@ import { authorize, type Principal } from "../auth/authorize.js";
 import type { ServerContext } from "../context.js";
 import { getOrCreateModel } from "../db/models.js";
 import { getProjectByName } from "../db/projects.js";
-import { getFile, getVersionByUpload, getVersionRef, insertFiles, insertVersion, listFiles, markUploaded, updateVersion, type VersionRef } from "../db/versions.js";
+import { getFile, getVersionByUpload, getVersionRef, insertFiles, insertVersion, listFiles, markUploaded, type VersionRef } from "../db/versions.js";
 import { actorOf, recordEvent, versionSubject } from "../events/audit.js";
 import { needs } from "../middlewares/require-permission.js";
 import { receiveToTemp } from "../uploads/receive.js";
+import { queueScan } from "../versions/admit.js";
 import { checkFilePath, checkName } from "../validate/names.js";
 
 export const MAX_FILES_PER_VERSION = 10_000;
-const SCAN_ATTEMPTS = 3;
 
 interface DeclaredFile {
   path: string;
@@ -166,9 +166,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
       if (!(await ctx.blobs.has(f.sha256))) throw new ModelgateError("CONFLICT", `the stored bytes of ${f.path} are gone: upload it again`);
     }
     await ctx.db.transaction(async (tx) => {
-      const ok = await updateVersion(tx, v.id, ["uploading"], { status: "pending", completed_at: new Date().toISOString() });
-      if (!ok) throw new ModelgateError("CONFLICT", `${versionSubject(v)} is no longer uploading`);
-      await ctx.queue.enqueue(tx, "scan", { versionId: v.id }, { maxAttempts: SCAN_ATTEMPTS });
+      await queueScan(ctx, tx, v);
       await recordEvent(ctx, { type: "version.uploaded", actor: actorOf(principal), project: v.project, subject: versionSubject(v), data: { files: files.length, digest: v.digest } }, tx);
     });
     ctx.queue.notify();
