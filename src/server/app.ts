@@ -37,6 +37,7 @@ import { registerDashboard } from "./routes/web.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 import { pinNodeKeys } from "./signing/key-pin.js";
 import { loadOrCreateServerKey } from "./signing/server-key.js";
+import { startUploadExpiry } from "./versions/expire.js";
 import { openStorage } from "./storage/open.js";
 import type { BlobStore, SqlDatabase } from "./storage/types.js";
 
@@ -149,6 +150,8 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
 
+    // Nodes with workers also expire abandoned uploads (idempotent: several nodes may do it at once).
+    const stopExpiry = config.workers > 0 ? startUploadExpiry(ctx) : () => undefined;
     if (config.workers > 0) workers = startWorkers(ctx, config.workers, { scan: runScanJob, reaudit: runReauditJob, webhook: runWebhookJob, import: runImportJob });
     const server: GateServer = {
       url,
@@ -160,6 +163,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
       config,
       routes,
       async close() {
+        stopExpiry();
         await workers?.stop();
         await app!.close();
         await db.close();

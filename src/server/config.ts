@@ -40,6 +40,8 @@ export interface ServerConfig {
   importFrom?: string[];
   /** Token sent to the import hubs (gated or private repositories); never logged or stored. */
   hubToken?: string;
+  /** A push (or import) still `uploading` after this many hours is expired and its unshared blobs deleted; default 24. */
+  uploadExpiryHours?: number;
 }
 
 export interface ResolvedServerConfig {
@@ -61,6 +63,7 @@ export interface ResolvedServerConfig {
   /** Normalised hub base URLs (ending in /). */
   importFrom: URL[];
   hubToken: string | undefined;
+  uploadExpiryHours: number;
   tmpDir: string;
   keyDir: string;
 }
@@ -117,6 +120,7 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     webhookAttempts: nonNegativeInt("webhookAttempts", config.webhookAttempts, 5, 1),
     importFrom: (config.importFrom ?? []).map(hubUrl),
     hubToken: config.hubToken || undefined,
+    uploadExpiryHours: nonNegativeInt("uploadExpiryHours", config.uploadExpiryHours, 24, 1),
     tmpDir: resolve(dataDir, "tmp"),
     keyDir: resolve(dataDir, "keys"),
   };
