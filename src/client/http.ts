@@ -52,10 +52,10 @@ export interface DownloadResult {
  * GETs `url` into a new file `dest` (created exclusively: never overwrites, never follows a link), hashing while
  * writing. Stops as soon as more than `maxBytes` arrive, so a hostile server cannot fill the disk.
  */
-export function downloadToFile(url: URL, token: string, dest: string, o: { maxBytes: number; onBytes?: (n: number) => void }): Promise<DownloadResult> {
+export function downloadToFile(url: URL, token: string, dest: string, o: { maxBytes: number; onBytes?: (n: number) => void; signal?: AbortSignal }): Promise<DownloadResult> {
   const request = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "GET", headers: { authorization: `Bearer ${token}`, accept: "application/octet-stream" } }, (res) => {
+    const req = request(url, { method: "GET", headers: { authorization: `Bearer ${token}`, accept: "application/octet-stream" }, ...(o.signal ? { signal: o.signal } : {}) }, (res) => {
       void receive(res).then(resolve, reject);
     });
     req.on("error", (e) => reject(new ModelgateError("NETWORK_ERROR", `downloading ${url.pathname}: ${e.message}`, { cause: e })));

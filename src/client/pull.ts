@@ -22,6 +22,8 @@ export interface PullOptions extends VersionRef {
   /** PEM of the server's signing key, pinned by the caller; without it, the key the server publishes is used. */
   publicKeyPem?: string;
   onProgress?: (p: { bytesDone: number; bytesTotal: number; filesDone: number; filesTotal: number }) => void;
+  /** Aborts the pull (e.g. on Ctrl-C): the download stops, the temporary folder is removed, the promise rejects. */
+  signal?: AbortSignal;
 }
 
 export interface PullResult extends VersionRef {
@@ -118,11 +120,13 @@ export async function pullVersion(o: PullOptions): Promise<PullResult> {
   try {
     let bytesDone = 0;
     for (const [i, f] of files.entries()) {
+      o.signal?.throwIfAborted();
       const dest = join(tmp, ...f.path.split("/"));
       await mkdir(dirname(dest), { recursive: true });
       const url = new URL(`${versionPath}/files/${f.path.split("/").map(encodeURIComponent).join("/")}`, base);
       const got = await downloadToFile(url, o.token, dest, {
         maxBytes: f.size,
+        ...(o.signal ? { signal: o.signal } : {}),
         onBytes: (n) => {
           bytesDone += n;
           o.onProgress?.({ bytesDone, bytesTotal, filesDone: i, filesTotal: files.length });
@@ -155,6 +159,7 @@ export async function pullVersion(o: PullOptions): Promise<PullResult> {
     } else {
       signature = { status: "unsigned", released: v.released ?? { by: "?", reason: "?", at: "?" } };
     }
+    o.signal?.throwIfAborted();
     await rmdir(out).catch(() => undefined);
     await rename(tmp, out);
     return { project: o.project, model: o.model, version: o.version, status: v.status, out, files: files.length, bytes: bytesTotal, signature };

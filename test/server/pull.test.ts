@@ -118,6 +118,15 @@ describe("modelgate pull", () => {
     }
   });
 
+  it("stops on abort (Ctrl-C) and removes its temporary folder", async () => {
+    const out = join(work, "resnet-aborted");
+    const ac = new AbortController();
+    const pulling = pullVersion({ url: server.url, token: consumer, project: "vision", model: "resnet", version: "1.0.0", out, signal: ac.signal, onProgress: () => ac.abort() });
+    await expect(pulling).rejects.toThrow();
+    expect(existsSync(out)).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
   it("refuses hostile file listings and bad references before writing anything", () => {
     const ok = { size: 1, sha256: "a".repeat(64) };
     expect(() => checkListing([{ path: "../../.bashrc", ...ok }])).toThrow(/"\.\." segment/);

@@ -36,6 +36,10 @@ export async function runPull(ref: string, raw: Record<string, unknown>): Promis
     process.stderr.write(`modelgate pull: missing ${missing.join(", ")}\n`);
     return EXIT.USAGE;
   }
+  // Ctrl-C aborts the download; pullVersion then removes its temporary folder before we exit.
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once("SIGINT", onSigint);
   const progress = createByteProgress({ enabled: !o.quiet, label: "downloading", minBytes: 16 * 1024 ** 2 });
   try {
     const target = parseVersionRef(ref);
@@ -47,14 +51,21 @@ export async function runPull(ref: string, raw: Record<string, unknown>): Promis
       out: o.out ?? `${target.model}-${target.version}`,
       ...(publicKeyPem !== undefined ? { publicKeyPem } : {}),
       onProgress: progress.update,
+      signal: abort.signal,
     });
     progress.done();
     process.stdout.write(o.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
     return EXIT.OK;
   } catch (e) {
     progress.done();
+    if (abort.signal.aborted) {
+      process.stderr.write("modelgate pull: interrupted; nothing was kept\n");
+      return EXIT.USAGE;
+    }
     if (!(e instanceof ModelgateError)) throw e;
     process.stderr.write(`modelgate pull: ${e.message}\n`);
     return e.code === "VERIFICATION_FAILED" ? EXIT.FINDINGS : EXIT.USAGE;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
   }
 }
