@@ -474,7 +474,7 @@ Examples:
     .option("--vuln-db <dir>", "OSV vulnerability database for dependency audits (see modelgate db update)")
     .option("--workers <n>", "in-process scan workers; 0 = API only", "1")
     .option("--max-upload <size>", "largest file accepted, e.g. 10GiB (default 64GiB)")
-    .option("--upload-expiry-hours <n>", "expire pushes left unfinished this long, deleting blobs no version uses (default 24)")
+    .option("--upload-expiry-hours <n>", "expire pushes left unfinished this long, deleting blobs no version uses (default 24; env MODELGATE_UPLOAD_EXPIRY_HOURS)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info; env MODELGATE_LOG_LEVEL)")
     .option("--import-from <url...>", "allow pull-through imports from these Hugging Face-compatible hubs, e.g. https://huggingface.co (default: off; env MODELGATE_IMPORT_FROM, comma-separated; hub token from MODELGATE_HF_TOKEN)")
     .addHelpText(

@@ -11,6 +11,7 @@ import { migrate } from "./db/migrations.js";
 import { insertToken } from "./db/tokens.js";
 import { recordEvent } from "./events/audit.js";
 import { runImportJob } from "./imports/import-job.js";
+import { collectGarbage, runGcJob, startGcScheduling, type GcRunResult } from "./jobs/gc-job.js";
 import { createJobQueue } from "./jobs/queue.js";
 import { runReauditJob } from "./jobs/reaudit-job.js";
 import { runScanJob } from "./jobs/scan-job.js";
@@ -37,7 +38,6 @@ import { registerDashboard } from "./routes/web.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
 import { pinNodeKeys } from "./signing/key-pin.js";
 import { loadOrCreateServerKey } from "./signing/server-key.js";
-import { startUploadExpiry } from "./versions/expire.js";
 import { openStorage } from "./storage/open.js";
 import type { BlobStore, SqlDatabase } from "./storage/types.js";
 
@@ -62,6 +62,8 @@ export interface GateServer {
   config: ResolvedServerConfig;
   /** Every registered route (tests check that each refuses a missing token and is in the OpenAPI document). */
   routes: RouteInfo[];
+  /** One garbage collection pass now, as the periodic gc job does (`now` shifts the clock for tests and tools). */
+  collectGarbage(now?: Date): Promise<GcRunResult>;
   close(): Promise<void>;
 }
 
@@ -150,9 +152,9 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
 
-    // Nodes with workers also expire abandoned uploads (idempotent: several nodes may do it at once).
-    const stopExpiry = config.workers > 0 ? startUploadExpiry(ctx) : () => undefined;
-    if (config.workers > 0) workers = startWorkers(ctx, config.workers, { scan: runScanJob, reaudit: runReauditJob, webhook: runWebhookJob, import: runImportJob });
+    // Nodes with workers keep one periodic gc job scheduled (expiry of abandoned uploads; one node runs it at a time).
+    const stopGc = config.workers > 0 ? await startGcScheduling(ctx) : () => undefined;
+    if (config.workers > 0) workers = startWorkers(ctx, config.workers, { scan: runScanJob, reaudit: runReauditJob, webhook: runWebhookJob, import: runImportJob, gc: runGcJob });
     const server: GateServer = {
       url,
       ...(adminToken !== undefined ? { adminToken } : {}),
@@ -162,8 +164,9 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
       auditLog,
       config,
       routes,
+      collectGarbage: (now?: Date) => collectGarbage(ctx, now),
       async close() {
-        stopExpiry();
+        stopGc();
         await workers?.stop();
         await app!.close();
         await db.close();

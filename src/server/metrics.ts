@@ -10,6 +10,10 @@ export interface ServerMetrics {
   latency: Histogram<"method" | "route">;
   uploadBytes: Counter;
   jobs: Counter<"type" | "outcome">;
+  /** Abandoned pushes/imports the gc job expired (version rows deleted). */
+  expiredUploads: Counter;
+  /** Blobs the gc job deleted (no version referred to them any more). */
+  deletedBlobs: Counter;
 }
 
 export function createServerMetrics(db: SqlDatabase, queue: JobQueue): ServerMetrics {
@@ -30,6 +34,8 @@ export function createServerMetrics(db: SqlDatabase, queue: JobQueue): ServerMet
   });
   const uploadBytes = new Counter({ name: "modelgate_upload_bytes_total", help: "Bytes received in file uploads", registers: [registry] });
   const jobs = new Counter({ name: "modelgate_jobs_total", help: "Jobs run by this process's workers, by type and outcome", labelNames: ["type", "outcome"] as const, registers: [registry] });
+  const expiredUploads = new Counter({ name: "modelgate_gc_expired_uploads_total", help: "Uploads left unfinished past --upload-expiry-hours that this process's gc job expired", registers: [registry] });
+  const deletedBlobs = new Counter({ name: "modelgate_gc_deleted_blobs_total", help: "Blobs no version referred to any more that this process's gc job deleted", registers: [registry] });
   new Gauge({
     name: "modelgate_versions",
     help: "Model versions by status (whole database)",
@@ -49,5 +55,5 @@ export function createServerMetrics(db: SqlDatabase, queue: JobQueue): ServerMet
       for (const [type, n] of Object.entries(await queue.depth())) this.set({ type }, n);
     },
   });
-  return { registry, requests, latency, uploadBytes, jobs };
+  return { registry, requests, latency, uploadBytes, jobs, expiredUploads, deletedBlobs };
 }

@@ -384,7 +384,7 @@ export const OPENAPI_DOCUMENT: Json = {
       },
       Policy: { type: "object", properties: { yaml: { type: ["string", "null"] }, digest: { type: ["string", "null"] }, updatedAt: { type: ["string", "null"] }, source: { enum: ["project", "org", "config", "default"] } } },
       PolicyInput: { type: "object", required: ["yaml"], properties: { yaml: { type: "string" } } },
-      WebhookEvent: { enum: ["version.approved", "version.quarantined", "version.rejected", "version.revoked", "version.verdict-changed", "download"] },
+      WebhookEvent: { enum: ["version.approved", "version.quarantined", "version.rejected", "version.revoked", "version.verdict-changed", "version.upload-expired", "download"] },
       Webhook: { type: "object", properties: { id: { type: "string" }, url: { type: "string" }, events: { type: "array", items: ref("WebhookEvent") }, secret: { type: "string" }, createdAt: { type: "string" } } },
     },
   },

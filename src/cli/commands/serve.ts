@@ -36,7 +36,7 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
     if (o.maxUpload !== undefined && maxUploadBytes === undefined) throw new ModelgateError("USAGE", `--max-upload must be a size such as 10GiB, got ${o.maxUpload}`);
     const port = intOption("--port", o.port, 0, 65535);
     const workers = intOption("--workers", o.workers, 0, 64);
-    const uploadExpiryHours = intOption("--upload-expiry-hours", o.uploadExpiryHours, 1, 24 * 365);
+    const uploadExpiryHours = intOption("--upload-expiry-hours", o.uploadExpiryHours ?? process.env.MODELGATE_UPLOAD_EXPIRY_HOURS, 1, 24 * 365);
     const databaseUrl = o.databaseUrl ?? process.env.MODELGATE_DATABASE_URL;
     // Blobs in S3 (or any S3-compatible store) when a bucket is named; credentials from the AWS default chain.
     const s3Bucket = o.s3Bucket ?? process.env.MODELGATE_S3_BUCKET;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { SqlDatabase } from "../storage/types.js";
 import { readJson } from "./json.js";
 
-export const WEBHOOK_EVENTS = ["version.approved", "version.quarantined", "version.rejected", "version.revoked", "version.verdict-changed", "download"] as const;
+export const WEBHOOK_EVENTS = ["version.approved", "version.quarantined", "version.rejected", "version.revoked", "version.verdict-changed", "version.upload-expired", "download"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookRecord {

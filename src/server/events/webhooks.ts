@@ -18,7 +18,7 @@ export function newWebhookSecret(): string {
  * Queues one delivery job per webhook subscribed to `event` (inside the caller's transaction, so an event is
  * delivered exactly when its state change commits). Delivery happens in the workers: never on the request path.
  */
-export async function emitWebhookEvent(ctx: ServerContext, tx: SqlDatabase, event: WebhookEvent, data: Record<string, unknown>): Promise<void> {
+export async function emitWebhookEvent(ctx: Pick<ServerContext, "queue" | "config">, tx: SqlDatabase, event: WebhookEvent, data: Record<string, unknown>): Promise<void> {
   const hooks = (await listWebhooks(tx)).filter((h) => h.events.includes(event));
   if (hooks.length === 0) return;
   const at = new Date().toISOString();

@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import { num, readJson } from "../db/json.js";
 import type { SqlDatabase } from "../storage/types.js";
 
-export type JobType = "scan" | "reaudit" | "webhook" | "import";
+export type JobType = "scan" | "reaudit" | "webhook" | "import" | "gc";
 
 export interface Job<P = Record<string, unknown>> {
   id: string;

@@ -11,6 +11,7 @@ import { getProjectByName } from "../db/projects.js";
 import { getFile, getVersionByUpload, getVersionRef, insertFiles, insertVersion, listFiles, markUploaded, type VersionRef } from "../db/versions.js";
 import { actorOf, recordEvent, versionSubject } from "../events/audit.js";
 import { needs } from "../middlewares/require-permission.js";
+import type { SqlDatabase } from "../storage/types.js";
 import { receiveToTemp } from "../uploads/receive.js";
 import { queueScan } from "../versions/admit.js";
 import { checkFilePath, checkName } from "../validate/names.js";
@@ -35,12 +36,16 @@ export function declaredDigest(files: readonly DeclaredFile[]): string {
  * across projects would let anyone who knows a file's SHA-256 attach another project's file to their own version
  * and download it once approved.
  */
-async function storedInProject(ctx: ServerContext, projectId: string, sha256: string): Promise<boolean> {
-  const row = await ctx.db.get(
+async function uploadedInProject(db: SqlDatabase, projectId: string, sha256: string): Promise<boolean> {
+  const row = await db.get(
     "SELECT 1 AS x FROM version_files f JOIN versions v ON v.id = f.version_id JOIN models m ON m.id = v.model_id WHERE m.project_id = ? AND f.sha256 = ? AND f.uploaded = 1 LIMIT 1",
     [projectId, sha256],
   );
-  return row !== undefined && (await ctx.blobs.has(sha256));
+  return row !== undefined;
+}
+
+async function storedInProject(ctx: ServerContext, projectId: string, sha256: string): Promise<boolean> {
+  return (await uploadedInProject(ctx.db, projectId, sha256)) && (await ctx.blobs.has(sha256));
 }
 
 function uploaderOnly(v: VersionRef, principal: Principal): void {
@@ -110,6 +115,10 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
       const present = new Map<string, boolean>();
       for (const f of files) if (!present.has(f.sha256)) present.set(f.sha256, await storedInProject(ctx, p.id, f.sha256));
       const created = await ctx.db.transaction(async (tx) => {
+        // The gc job may have expired the version that held a blob since storedInProject looked: re-check the row
+        // in this (serialised) transaction, so a blob gc deletes later is one our own rows now refer to — it then
+        // keeps it (see deleteBlobIfUnreferenced in versions/expire.ts).
+        for (const [sha, stored] of present) if (stored && !(await uploadedInProject(tx, p.id, sha))) present.set(sha, false);
         const model = await getOrCreateModel(tx, p.id, modelName);
         const ids = await insertVersion(tx, { modelId: model.id, version, createdBy: principal.tokenId, createdByName: principal.name, digest: declaredDigest(files) });
         await insertFiles(tx, ids.id, files.map((f) => ({ ...f, uploaded: present.get(f.sha256) === true })));
@@ -162,8 +171,13 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
     const files = await listFiles(ctx.db, v.id);
     const missing = files.filter((f) => !f.uploaded).map((f) => f.path);
     if (missing.length > 0) throw new ModelgateError("CONFLICT", `${missing.length} file(s) not uploaded yet: ${missing.slice(0, 10).join(", ")}`);
-    for (const f of files) {
-      if (!(await ctx.blobs.has(f.sha256))) throw new ModelgateError("CONFLICT", `the stored bytes of ${f.path} are gone: upload it again`);
+    // Never admit a version without its bytes (a blob deleted since its PUT, e.g. by an operator or a gc race):
+    // mark such files missing again, so that a resumed push (POST …/versions again) lists them to upload.
+    const gone: string[] = [];
+    for (const f of files) if (!(await ctx.blobs.has(f.sha256))) gone.push(f.path);
+    if (gone.length > 0) {
+      for (const path of gone) await ctx.db.run("UPDATE version_files SET uploaded = 0 WHERE version_id = ? AND path = ?", [v.id, path]);
+      throw new ModelgateError("CONFLICT", `the stored bytes of ${gone.slice(0, 10).join(", ")} are gone: upload it again (PUT the file, or push again to resume)`);
     }
     await ctx.db.transaction(async (tx) => {
       await queueScan(ctx, tx, v);

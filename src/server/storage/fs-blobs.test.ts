@@ -50,8 +50,14 @@ describe("content-addressed folder BlobStore", () => {
     const blobs = await createFsBlobStore(join(dir, "blobs"));
     writeFileSync(join(dir, "t"), "x");
     await blobs.putFile(join(dir, "t"), { sha256: sha("x"), size: 1 });
+    writeFileSync(join(dir, "u"), "y");
+    await blobs.putFile(join(dir, "u"), { sha256: sha("y"), size: 1 });
     await blobs.delete(sha("x"));
     expect(await blobs.has(sha("x"))).toBe(false);
+    await expect(blobs.get(sha("x"))).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await blobs.has(sha("y"))).toBe(true); // only that digest
+    await expect(blobs.delete(sha("x"))).resolves.toBeUndefined(); // deleting an absent blob is fine
+    await expect(blobs.delete("../../etc/passwd")).rejects.toMatchObject({ code: "INVALID_OPTION" });
     await expect(blobs.ping()).resolves.toBeUndefined();
   });
 });

@@ -80,6 +80,17 @@ describe("S3 blob store against s3rver", () => {
     await expect(store.delete(digest)).resolves.toBeUndefined(); // deleting an absent blob is fine
   });
 
+  it("deletes only the named blob, and refuses a key that is not a digest", async () => {
+    const a = Buffer.from("blob a"), b = Buffer.from("blob b");
+    await store.putFile(tempFile("a", a), { sha256: sha256(a), size: a.length });
+    await store.putFile(tempFile("b", b), { sha256: sha256(b), size: b.length });
+    await store.delete(sha256(a));
+    expect(await store.has(sha256(a))).toBe(false);
+    expect(await readAll(await store.get(sha256(b)))).toEqual(b);
+    await expect(store.delete("../" + sha256(b))).rejects.toMatchObject({ code: "INVALID_OPTION" });
+    expect(await store.has(sha256(b))).toBe(true);
+  });
+
   it("is idempotent: a second put of the same content keeps one object and the same bytes", async () => {
     const data = Buffer.from("the same content twice");
     const digest = sha256(data);

@@ -177,8 +177,9 @@ export async function createS3BlobStore(config: S3BlobConfig, tmpDir: string): P
     },
 
     async delete(sha256: string): Promise<void> {
+      const Key = blobKey(sha256); // INVALID_OPTION for a non-digest, before any request
       try {
-        await client.send(new DeleteObjectCommand({ Bucket, Key: blobKey(sha256) }));
+        await client.send(new DeleteObjectCommand({ Bucket, Key }));
       } catch (e) {
         if (isNotFound(e)) return;
         throw storageError(`DeleteObject ${sha256}`, config, e);
