@@ -73,6 +73,11 @@ export async function runImportJob(ctx: ServerContext, job: Job): Promise<void> 
     const received: StoredFile[] = [];
     for (const f of files) received.push(await fetchFile(ctx, hub, source, f));
     await ctx.db.transaction(async (tx) => {
+      // The gc job deletes a blob no file row names, under the same (serialised) write lock: a blob stored above
+      // but gone now is fetched again on the next attempt; once this transaction commits, our rows keep them.
+      for (const f of received) {
+        if (!(await ctx.blobs.has(f.sha256))) throw new ModelgateError("NETWORK_ERROR", `${f.path}: its stored bytes were removed while the import ran; fetching again`);
+      }
       await insertFiles(tx, v.id, received);
       await queueScan(ctx, tx, v, { digest: declaredDigest(received) });
       await recordEvent(
