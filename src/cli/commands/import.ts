@@ -1,7 +1,7 @@
 import { api } from "../../client/http.js";
 import { ModelgateError } from "../../core/errors.js";
 import { EXIT } from "../exit-codes.js";
-import { waitForVerdict } from "./push.js";
+import { waitForVerdict, waitTimeoutMs } from "./push.js";
 
 interface ImportCliOptions {
   to?: string;
@@ -31,11 +31,8 @@ export async function runImport(source: string, raw: Record<string, unknown>): P
     process.stderr.write(`modelgate import: missing ${missing.join(", ")}\n`);
     return EXIT.USAGE;
   }
-  const timeoutMs = o.timeout === undefined ? 1_800_000 : Number(o.timeout) * 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    process.stderr.write(`modelgate import: --timeout must be a number of seconds, got ${o.timeout}\n`);
-    return EXIT.USAGE;
-  }
+  const timeoutMs = waitTimeoutMs("import", o.timeout, 1_800_000);
+  if (timeoutMs === undefined) return EXIT.USAGE;
   const base = o.to!.endsWith("/") ? o.to! : `${o.to!}/`;
   try {
     const answer = await api<ImportAnswer>(base, token!, "POST", `api/v1/projects/${encodeURIComponent(o.project!)}/models/${encodeURIComponent(o.model!)}/imports`, {

@@ -133,6 +133,14 @@ interface PushCliOptions {
   quiet?: boolean;
 }
 
+/** --timeout (seconds) of a command that can --wait, in ms; undefined (said on stderr) when it is not a positive number. */
+export function waitTimeoutMs(command: string, value: string | undefined, defaultMs: number): number | undefined {
+  const ms = value === undefined ? defaultMs : Number(value) * 1000;
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  process.stderr.write(`modelgate ${command}: --timeout must be a number of seconds, got ${value}\n`);
+  return undefined;
+}
+
 export async function runPush(modelPath: string, raw: Record<string, unknown>): Promise<number> {
   const o = raw as PushCliOptions;
   const token = o.token ?? process.env.MODELGATE_TOKEN;
@@ -141,11 +149,8 @@ export async function runPush(modelPath: string, raw: Record<string, unknown>): 
     process.stderr.write(`modelgate push: missing ${missing.join(", ")}\n`);
     return EXIT.USAGE;
   }
-  const timeoutMs = o.timeout === undefined ? 600_000 : Number(o.timeout) * 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    process.stderr.write(`modelgate push: --timeout must be a number of seconds, got ${o.timeout}\n`);
-    return EXIT.USAGE;
-  }
+  const timeoutMs = waitTimeoutMs("push", o.timeout, 600_000);
+  if (timeoutMs === undefined) return EXIT.USAGE;
   const bars = { hashing: createByteProgress({ enabled: !o.quiet, label: "hashing", minBytes: 16 * 1024 ** 2 }), uploading: createByteProgress({ enabled: !o.quiet, label: "uploading", minBytes: 16 * 1024 ** 2 }) };
   let result: PushResult;
   try {
