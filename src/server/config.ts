@@ -40,6 +40,10 @@ export interface ServerConfig {
   importFrom?: string[];
   /** Token sent to the import hubs (gated or private repositories); never logged or stored. */
   hubToken?: string;
+  /** Largest import in bytes, all files together (each file is also held to maxUploadBytes); default 1 TiB. */
+  maxImportBytes?: number;
+  /** An import download that receives nothing for this long is aborted (and retried); default 60 s. */
+  hubStallMs?: number;
   /** A push (or import) still `uploading` after this many hours is expired and its unshared blobs deleted; default 24. */
   uploadExpiryHours?: number;
 }
@@ -63,6 +67,8 @@ export interface ResolvedServerConfig {
   /** Normalised hub base URLs (ending in /). */
   importFrom: URL[];
   hubToken: string | undefined;
+  maxImportBytes: number;
+  hubStallMs: number;
   uploadExpiryHours: number;
   tmpDir: string;
   keyDir: string;
@@ -70,6 +76,7 @@ export interface ResolvedServerConfig {
 
 export const DEFAULT_PORT = 8414;
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+export const DEFAULT_MAX_IMPORT_BYTES = 1024 ** 4;
 
 function nonNegativeInt(name: string, v: number | undefined, dflt: number, min = 0): number {
   if (v === undefined) return dflt;
@@ -120,6 +127,8 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     webhookAttempts: nonNegativeInt("webhookAttempts", config.webhookAttempts, 5, 1),
     importFrom: (config.importFrom ?? []).map(hubUrl),
     hubToken: config.hubToken || undefined,
+    maxImportBytes: nonNegativeInt("maxImportBytes", config.maxImportBytes, DEFAULT_MAX_IMPORT_BYTES, 1),
+    hubStallMs: nonNegativeInt("hubStallMs", config.hubStallMs, 60_000, 10),
     uploadExpiryHours: nonNegativeInt("uploadExpiryHours", config.uploadExpiryHours, 24, 1),
     tmpDir: resolve(dataDir, "tmp"),
     keyDir: resolve(dataDir, "keys"),

@@ -1,32 +1,11 @@
 /** `modelgate serve` and `modelgate push` as a user runs them: separate processes, real signals, exit codes. */
-import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { runCli, startServe } from "./run-cli.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const ENTRY = join(import.meta.dirname, "cli-entry.ts");
-
-function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string; token?: string; out: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { cwd: ROOT, env: { ...process.env, CI: "true" } });
-  let out = "";
-  const exited = new Promise<number | null>((r) => child.on("close", r));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
-    child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-    child.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      const done = out.includes("API description");
-      if (url && done) {
-        clearTimeout(timer);
-        resolve({ child, url, token: /^\s+(mg_\S+)$/m.exec(out)?.[1], out: () => out, exited });
-      }
-    });
-  });
-}
 
 describe("modelgate serve / push", () => {
   let dataDir: string;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForVerdict } from "../../src/cli/commands/push.js";
 import { createServer, type GateServer } from "../../src/server/app.js";
 import { Api } from "./client.js";
-import { runCli } from "./run-cli.js";
+import { runCli, startServe } from "./run-cli.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const HUB_TOKEN = "hf_secretsecretsecret";
@@ -23,6 +23,14 @@ interface FakeFile {
   lfs: boolean;
   /** Serve other bytes than the metadata promises. */
   serve?: Buffer;
+  /** List this size instead of the real one. */
+  listedSize?: number;
+  /** The CDN breaks the connection off half-way this many times before serving the file. */
+  breakOff?: number;
+  /** The CDN sends the headers and a few bytes, then nothing more. */
+  stall?: boolean;
+  /** The hub redirects the file to itself, for ever. */
+  loop?: boolean;
 }
 
 /** Repositories by id → commit → files. */
@@ -50,6 +58,13 @@ describe("pull-through imports from a hub", () => {
       const [, repo, name, , ...path] = decodeURIComponent(req.url ?? "").split("/");
       const f = repos.get(`${repo}/${name}`)?.files.get(path.join("/"));
       if (!f) return void res.writeHead(404).end("no such object");
+      const data = f.serve ?? f.data;
+      if (f.stall) return void res.writeHead(200, { "content-length": data.length }).write(data.subarray(0, 8));
+      if (f.breakOff) {
+        f.breakOff--;
+        res.writeHead(200, { "content-length": data.length }).write(data.subarray(0, data.length >> 1), () => res.socket?.destroy());
+        return;
+      }
       res.writeHead(200, { "content-type": "application/octet-stream" }).end(f.serve ?? f.data);
     });
     cdnUrl = await listen(cdn);
@@ -61,13 +76,14 @@ describe("pull-through imports from a hub", () => {
         const r = repos.get(meta[1]!);
         if (!r || (meta[2] !== "main" && meta[2] !== r.commit)) return void res.writeHead(404).end('{"error":"Repository not found"}');
         if (meta[1] === "acme/gated" && req.headers.authorization !== `Bearer ${HUB_TOKEN}`) return void res.writeHead(401).end('{"error":"gated"}');
-        const siblings = [...r.files].map(([rfilename, f]) => ({ rfilename, size: f.data.length, blobId: "0".repeat(40), ...(f.lfs ? { lfs: { sha256: sha256(f.data), size: f.data.length, pointerSize: 134 } } : {}) }));
+        const siblings = [...r.files].map(([rfilename, f]) => ({ rfilename, size: f.listedSize ?? f.data.length, blobId: "0".repeat(40), ...(f.lfs ? { lfs: { sha256: sha256(f.data), size: f.data.length, pointerSize: 134 } } : {}) }));
         return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: meta[1], sha: r.commit, siblings }));
       }
       const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([0-9a-f]{40})\/(.+)$/.exec(url.pathname);
       const r = resolve && repos.get(resolve[1]!);
       const f = r && r.commit === resolve[2] ? r.files.get(decodeURIComponent(resolve[3]!)) : undefined;
       if (!f) return void res.writeHead(404).end("Entry not found");
+      if (f.loop) return void res.writeHead(302, { location: req.url }).end();
       // LFS files live on the CDN (another origin), like huggingface.co's redirects to its LFS storage.
       if (f.lfs) return void res.writeHead(302, { location: `${cdnUrl}/${resolve![1]}/${resolve![2]}/${resolve![3]}` }).end();
       res.writeHead(200).end(f.serve ?? f.data);
@@ -79,10 +95,14 @@ describe("pull-through imports from a hub", () => {
     repos.set("acme/gated", { commit: "b".repeat(40), files: new Map([["model.safetensors", { data: weights, lfs: true }]]) });
     repos.set("evil/loader", { commit: "c".repeat(40), files: new Map([["pytorch_model.bin", { data: Buffer.from("cos\nsystem\n(S'echo pwned'\ntR.", "latin1"), lfs: true }]]) });
     repos.set("evil/swapped", { commit: "d".repeat(40), files: new Map([["model.safetensors", { data: weights, lfs: true, serve: Buffer.concat([weights.subarray(0, -1), Buffer.from([weights.at(-1)! ^ 1])]) }]]) });
+    repos.set("flaky/cdn", { commit: "f".repeat(40), files: new Map([["model.safetensors", { data: weights, lfs: true, breakOff: 1 }]]) });
+    repos.set("flaky/stalls", { commit: "1".repeat(40), files: new Map([["model.safetensors", { data: weights, lfs: true, stall: true }]]) });
+    repos.set("evil/loop", { commit: "2".repeat(40), files: new Map([["config.json", { data: Buffer.from("{}"), lfs: false, loop: true }]]) });
+    repos.set("evil/huge", { commit: "3".repeat(40), files: new Map([["a.bin", { data: Buffer.from("x"), lfs: false, listedSize: 6 * 1024 ** 2 }], ["b.bin", { data: Buffer.from("y"), lfs: false, listedSize: 6 * 1024 ** 2 }]]) });
     repos.set("evil/traversal", { commit: "e".repeat(40), files: new Map([["../../etc/cron.d/x", { data: Buffer.from("x"), lfs: false }]]) });
 
     dataDir = mkdtempSync(join(tmpdir(), "mg-import-"));
-    server = await createServer({ dataDir, port: 0, logLevel: "silent", jobPollMs: 100, importFrom: [hubUrl], hubToken: HUB_TOKEN });
+    server = await createServer({ dataDir, port: 0, logLevel: "silent", jobPollMs: 100, importFrom: [hubUrl], hubToken: HUB_TOKEN, hubStallMs: 1000, maxImportBytes: 10 * 1024 ** 2 });
     admin = new Api(server.url, server.adminToken);
     await admin.post("/api/v1/projects", { name: "nlp" });
     publisher = admin.as((await admin.post<{ token: string }>("/api/v1/tokens", { name: "ci", roles: [{ project: "nlp", role: "publisher" }] })).body.token);
@@ -93,6 +113,7 @@ describe("pull-through imports from a hub", () => {
     await server?.close();
     await off?.close();
     await new Promise((r) => hub?.close(r));
+    cdn?.closeAllConnections();
     await new Promise((r) => cdn?.close(r));
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(off.config.dataDir, { recursive: true, force: true });
@@ -157,6 +178,52 @@ describe("pull-through imports from a hub", () => {
     expect((await verdict("gated", "1")).status).toBe("approved");
     const everything = JSON.stringify(await server.db.all("SELECT * FROM versions")) + JSON.stringify(await server.db.all("SELECT * FROM audit_entries")) + JSON.stringify(await server.db.all("SELECT * FROM jobs"));
     expect(everything).not.toContain(HUB_TOKEN);
+  });
+
+  it("retries a download that broke off; a hub that stops sending or redirects for ever rejects the version", async () => {
+    expect((await importAs("flaky", { source: "hf://flaky/cdn", version: "1" })).status).toBe(202);
+    expect((await verdict("flaky", "1")).status).toBe("approved");
+    expect(repos.get("flaky/cdn")!.files.get("model.safetensors")!.breakOff).toBe(0); // it did break off once
+
+    expect((await importAs("stalls", { source: "hf://flaky/stalls", version: "1" })).status).toBe(202);
+    const stalled = await verdict("stalls", "1");
+    expect(stalled.status).toBe("rejected");
+    expect(stalled.reasons[0]).toMatch(/^import failed: hf:\/\/flaky\/stalls@111111111111\/model\.safetensors: the hub sent nothing for 1 s/);
+
+    expect((await importAs("loop", { source: "hf://evil/loop", version: "1" })).status).toBe(202);
+    const loop = await verdict("loop", "1");
+    expect(loop.status).toBe("rejected");
+    expect(loop.reasons[0]).toMatch(/^import failed: more than 5 redirects/);
+  });
+
+  it("refuses a repository larger in all than --max-import before fetching anything", async () => {
+    const res = await importAs("huge", { source: "hf://evil/huge" });
+    expect(res.status).toBe(413);
+    expect(JSON.stringify(res.body)).toContain("more than the server's import limit of 10485760 bytes (--max-import)");
+    expect(seen.some((s) => s.path.includes("/evil/huge/resolve/"))).toBe(false);
+  });
+
+  it("as modelgate serve: MODELGATE_IMPORT_FROM and MODELGATE_HF_TOKEN turn imports on; the token is in no log line", { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mg-import-serve-"));
+    const s = await startServe(dir, ["--log-level", "trace"], { MODELGATE_IMPORT_FROM: hubUrl, MODELGATE_HF_TOKEN: HUB_TOKEN });
+    try {
+      expect(s.out()).toContain(`imports (pull-through) from: ${hubUrl}/ (with a hub token)`);
+      const api = new Api(s.url, s.token!);
+      await api.post("/api/v1/projects", { name: "nlp" });
+      const before = seen.length;
+      const ok = await runCli(["import", "hf://acme/gated", "--to", s.url, "--project", "nlp", "--model", "gated", "--version", "1", "--wait", "--token", s.token!]);
+      expect(ok.stdout).toContain("nlp/gated@1: approved");
+      expect(seen.slice(before).filter((r) => r.host === "hub").every((r) => r.auth === `Bearer ${HUB_TOKEN}`)).toBe(true);
+      const bad = await runCli(["import", "hf://evil/swapped", "--to", s.url, "--project", "nlp", "--model", "swapped", "--version", "1", "--wait", "--token", s.token!]);
+      expect(bad.stdout).toContain("import failed");
+      expect(bad.code).toBe(1);
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(s.out()).toContain('"type":"import","ms":'); // the import jobs were logged…
+    expect(s.out()).not.toContain(HUB_TOKEN); // …and none holds the token
   });
 
   it("is off unless the server was started with --import-from", async () => {

@@ -15,6 +15,7 @@ interface ServeCliOptions {
   vulnDb?: string;
   workers?: string;
   maxUpload?: string;
+  maxImport?: string;
   logLevel?: string;
   importFrom?: string[];
   uploadExpiryHours?: string;
@@ -34,6 +35,8 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
   try {
     const maxUploadBytes = o.maxUpload === undefined ? undefined : parseSize(o.maxUpload);
     if (o.maxUpload !== undefined && maxUploadBytes === undefined) throw new ModelgateError("USAGE", `--max-upload must be a size such as 10GiB, got ${o.maxUpload}`);
+    const maxImportBytes = o.maxImport === undefined ? undefined : parseSize(o.maxImport);
+    if (o.maxImport !== undefined && maxImportBytes === undefined) throw new ModelgateError("USAGE", `--max-import must be a size such as 500GiB, got ${o.maxImport}`);
     const port = intOption("--port", o.port, 0, 65535);
     const workers = intOption("--workers", o.workers, 0, 64);
     const uploadExpiryHours = intOption("--upload-expiry-hours", o.uploadExpiryHours ?? process.env.MODELGATE_UPLOAD_EXPIRY_HOURS, 1, 24 * 365);
@@ -53,6 +56,7 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
       dataDir: o.dataDir ?? "modelgate-data",
       ...(importFrom.length > 0 ? { importFrom } : {}),
       ...(hubToken ? { hubToken } : {}),
+      ...(maxImportBytes !== undefined ? { maxImportBytes } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(o.host !== undefined ? { host: o.host } : {}),
       ...(databaseUrl ? { databaseUrl } : {}),

@@ -64,6 +64,7 @@ async function hubGet(url: URL, hub: URL, token: string | undefined, signal?: Ab
     try {
       res = await fetch(current, { headers: headersFor(current, hub, token), redirect: "manual", ...(signal ? { signal } : {}) });
     } catch (e) {
+      if (e instanceof ModelgateError) throw e; // our own abort reason (a stalled hub)
       throw new ModelgateError("NETWORK_ERROR", `cannot reach ${current.origin}: ${(e as Error).message}`, { cause: e });
     }
     if (res.status < 300 || res.status >= 400) return res;
@@ -83,13 +84,24 @@ async function failure(res: Response, what: string): Promise<ModelgateError> {
   return new ModelgateError(code, `${what}: the hub answered ${res.status}${text ? ` (${text.replace(/\s+/g, " ")})` : ""}`);
 }
 
+/** A body that breaks off mid-way (connection reset, abort) is a network error: the import job retries those. */
+function brokenOff(e: unknown, what: string, signal?: AbortSignal): ModelgateError {
+  if (signal?.aborted && signal.reason instanceof ModelgateError) return signal.reason;
+  if (e instanceof ModelgateError) return e;
+  return new ModelgateError("NETWORK_ERROR", `${what}: the download broke off: ${(e as Error).message}`, { cause: e });
+}
+
 async function readBounded(res: Response, max: number, what: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of Readable.fromWeb(res.body as WebReadableStream<Uint8Array>)) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw new LimitError("hubMetadataBytes", size, max, `${what} is larger than ${max} bytes`);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of Readable.fromWeb(res.body as WebReadableStream<Uint8Array>)) {
+      size += (chunk as Buffer).length;
+      if (size > max) throw new LimitError("hubMetadataBytes", size, max, `${what} is larger than ${max} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (e) {
+    throw brokenOff(e, what);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
@@ -123,10 +135,38 @@ export async function resolveRevision(hub: URL, repo: string, revision: string, 
   return { commit: info.sha, files };
 }
 
-/** Opens one file of a commit as a stream (the caller bounds and hashes it). */
-export async function openHubFile(hub: URL, repo: string, commit: string, path: string, token: string | undefined): Promise<Readable> {
+/** Yields the body's chunks; each chunk restarts the stall timer; a broken-off body is a NETWORK_ERROR/TIMEOUT. */
+async function* watched(body: WebReadableStream<Uint8Array>, timer: NodeJS.Timeout, abort: AbortController, what: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of Readable.fromWeb(body)) {
+      timer.refresh();
+      yield chunk as Buffer;
+    }
+  } catch (e) {
+    throw brokenOff(e, what, abort.signal);
+  } finally {
+    clearTimeout(timer);
+    abort.abort(); // a consumer that stopped early (a limit) closes the connection; a no-op after the last byte
+  }
+}
+
+/**
+ * Opens one file of a commit as a stream (the caller bounds and hashes it). A hub or CDN that sends nothing for
+ * `stallMs` — before answering or between two chunks — ends the download with a TIMEOUT, so a stalled connection
+ * cannot hold a worker (whose job lease is renewed while it runs) for ever.
+ */
+export async function openHubFile(hub: URL, repo: string, commit: string, path: string, token: string | undefined, stallMs: number): Promise<Readable> {
   const url = new URL(`${repo}/resolve/${commit}/${path.split("/").map(encodeURIComponent).join("/")}`, hub);
-  const res = await hubGet(url, hub, token);
-  if (!res.ok || !res.body) throw await failure(res, `hf://${repo}@${commit.slice(0, 12)}/${path}`);
-  return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+  const what = `hf://${repo}@${commit.slice(0, 12)}/${path}`;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new ModelgateError("TIMEOUT", `${what}: the hub sent nothing for ${stallMs / 1000} s`)), stallMs).unref();
+  let res: Response;
+  try {
+    res = await hubGet(url, hub, token, abort.signal);
+    if (!res.ok || !res.body) throw await failure(res, what);
+  } catch (e) {
+    clearTimeout(timer);
+    throw brokenOff(e, what, abort.signal);
+  }
+  return Readable.from(watched(res.body as WebReadableStream<Uint8Array>, timer, abort, what));
 }

@@ -29,7 +29,7 @@ interface StoredFile {
 }
 
 async function fetchFile(ctx: ServerContext, hub: URL, source: VersionSource, f: HubFile): Promise<StoredFile> {
-  const body = await openHubFile(hub, source.repo, source.commit, f.path, ctx.config.hubToken);
+  const body = await openHubFile(hub, source.repo, source.commit, f.path, ctx.config.hubToken, ctx.config.hubStallMs);
   const received = await receiveToTemp(body, ctx.config.tmpDir, { maxBytes: ctx.config.maxUploadBytes, expectedSize: f.size, onBytes: (n) => ctx.metrics.uploadBytes.inc(n) });
   try {
     if (received.size !== f.size) throw new ModelgateError("MALFORMED_INPUT", `${f.path}: received ${received.size} bytes, the hub lists ${f.size}`);

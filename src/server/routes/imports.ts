@@ -70,6 +70,10 @@ export function registerImportRoutes(app: FastifyInstance, ctx: ServerContext): 
       for (const f of resolved.files) {
         if (f.size > ctx.config.maxUploadBytes) throw new LimitError("maxUploadBytes", f.size, ctx.config.maxUploadBytes, `${what}: ${f.path} (${f.size} bytes) is larger than the server's limit of ${ctx.config.maxUploadBytes} bytes`);
       }
+      const bytes = resolved.files.reduce((a, f) => a + f.size, 0);
+      if (bytes > ctx.config.maxImportBytes) {
+        throw new LimitError("maxImportBytes", bytes, ctx.config.maxImportBytes, `${what} is ${bytes} bytes in all, more than the server's import limit of ${ctx.config.maxImportBytes} bytes (--max-import)`);
+      }
       const version = checkName("version", request.body.version ?? resolved.commit.slice(0, 12));
       if (await getVersionRef(ctx.db, project, modelName, version)) {
         throw new ModelgateError("CONFLICT", `${project}/${modelName}@${version} exists; versions are immutable: import under another version`);
@@ -82,7 +86,7 @@ export function registerImportRoutes(app: FastifyInstance, ctx: ServerContext): 
         await ctx.queue.enqueue(tx, "import", { versionId: ids.id, files: resolved.files }, { maxAttempts: IMPORT_ATTEMPTS });
         await recordEvent(
           ctx,
-          { type: "version.import-requested", actor: actorOf(principal), project, subject, data: { source, files: resolved.files.length, bytes: resolved.files.reduce((a, f) => a + f.size, 0) } },
+          { type: "version.import-requested", actor: actorOf(principal), project, subject, data: { source, files: resolved.files.length, bytes } },
           tx,
         );
       });
