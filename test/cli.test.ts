@@ -24,13 +24,17 @@ describe("modelgate CLI", () => {
   let dir: string;
   let evil: string;
   let clean: string;
+  let notes: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "modelgate-cli-"));
     // Protocol-0 pickle: os.system("echo pwned") — a classic payload, written as bytes (never loaded).
     evil = join(dir, "weights.bin");
     writeFileSync(evil, Buffer.from("cos\nsystem\n(S'echo pwned'\ntR.", "latin1"));
-    clean = join(dir, "notes.txt");
-    writeFileSync(clean, "just some text\n");
+    // A benign pickle (PROTO 4, the int 1, STOP): model content that verifies clean.
+    clean = join(dir, "clean.pkl");
+    writeFileSync(clean, Buffer.from([0x80, 0x04, 0x4b, 0x01, 0x2e]));
+    notes = join(dir, "notes.txt");
+    writeFileSync(notes, "just some text\n");
   });
 
   it("exits 0 for a clean file and 1 when a finding reaches the gate", () => {
@@ -41,11 +45,32 @@ describe("modelgate CLI", () => {
     expect(r.stdout).toMatch(/FAIL/);
   });
 
-  it("--fail-on critical lets a high-only file pass; info never fails", () => {
+  it("--fail-on critical lets a high-only file pass; a medium note passes the default gate", () => {
     const unknown = join(dir, "blob.dat");
     writeFileSync(unknown, Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0, 7]));
-    expect(run("scan", unknown).code).toBe(0);
-    expect(run("scan", "--fail-on", "info", unknown).code).toBe(1);
+    // Unknown binary content is medium; named like a model (.pt) it is high.
+    expect(run("scan", clean, unknown).code).toBe(0);
+    expect(run("scan", "--fail-on", "medium", clean, unknown).code).toBe(1);
+    const named = join(dir, "blob.pt");
+    writeFileSync(named, Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0, 7]));
+    expect(run("scan", clean, named).code).toBe(1);
+    expect(run("scan", "--fail-on", "critical", clean, named).code).toBe(0);
+  });
+
+  it("exits 2, naming the paths, when no model content was verified (only text, or an empty folder)", () => {
+    const r = run("scan", notes);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("notes.txt");
+    expect(r.stderr).toMatch(/no model content was verified/);
+    const empty = mkdtempSync(join(tmpdir(), "modelgate-empty-"));
+    const out = join(dir, "empty-report.json");
+    const e = run("scan", "--format", "json", "--output", out, empty);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toContain(empty);
+    // The report is still written, and says why.
+    const report = JSON.parse(readFileSync(out, "utf8")) as { summary: { verifiedModelFiles: number; files: number } };
+    expect(validateReport(report)).toEqual([]);
+    expect(report.summary).toMatchObject({ verifiedModelFiles: 0, files: 0 });
   });
 
   it("exits 2 with a message naming the path when it does not exist", () => {
@@ -66,13 +91,13 @@ describe("modelgate CLI", () => {
 
   it("writes a schema-valid JSON report to --output and says where", () => {
     const out = join(dir, "report.json");
-    const r = run("scan", "--format", "json", "--output", out, evil, clean);
+    const r = run("scan", "--format", "json", "--output", out, evil, notes);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("report.json");
     const report = JSON.parse(readFileSync(out, "utf8")) as { files: { path: string; sha256: string }[] };
     expect(validateReport(report)).toEqual([]);
-    expect(report.files.map((f) => f.path).sort()).toEqual([clean, evil].sort());
+    expect(report.files.map((f) => f.path).sort()).toEqual([notes, evil].sort());
     expect(report.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -10,6 +10,7 @@ import { FACT_LIMITS, emptyFacts, type FactSection, type Facts, type Vulnerabili
 import type { LoadedPolicy } from "../policy/load.js";
 import type { GatherNotes } from "../policy/rules/index.js";
 import { aboveMax } from "../policy/rules/scan.js";
+import { getRule } from "../rules/catalog.js";
 import { UNVERIFIED_RULE_IDS } from "../rules/catalog/scanner.js";
 import { defaultProvenancePath, parseModelSource, verifyProvenance } from "../provenance/index.js";
 import { readModelMetadata, type ModelMetadata } from "../sbom/index.js";
@@ -59,10 +60,21 @@ function applyScan(facts: Facts, report: Report, modelPath: string, isDir: boole
     .flatMap((f) => f.findings)
     .map((f) => ({ ruleId: f.ruleId, severity: f.severity, path: insideModel(modelPath, isDir, f.location.path), message: f.message }))
     .sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
+  // Fail closed: a model in which the scan verified nothing (an empty folder, only text or data) is not approved.
+  const nothingVerified = report.summary.verifiedModelFiles === 0;
+  if (nothingVerified) {
+    const rule = getRule("scanner/no-model-content");
+    findings.unshift({
+      ruleId: rule.id,
+      severity: rule.severity,
+      path: insideModel(modelPath, isDir, modelPath),
+      message: report.summary.files === 0 ? "the model holds no files: no model content was verified" : "no file is in a model or container format (only text, configuration, data or unknown content): no model content was verified",
+    });
+  }
   const max = policy.document.scan?.max_severity;
   facts.scan = {
     ran: true,
-    verdict: (max !== undefined ? findings.some((f) => aboveMax(f.severity, max)) : report.summary.failed) ? "fail" : "pass",
+    verdict: nothingVerified || (max !== undefined ? findings.some((f) => aboveMax(f.severity, max)) : report.summary.failed) ? "fail" : "pass",
     ...(report.summary.highestSeverity ? { maxSeverity: report.summary.highestSeverity } : {}),
     findings: findings.slice(0, FACT_LIMITS.findings),
     files: report.files.slice(0, FACT_LIMITS.files).map((f) => ({

@@ -41,7 +41,8 @@ function buildProgram(): Command {
 Exit codes:
   0  no finding at or above --fail-on
   1  at least one finding at or above --fail-on
-  2  usage error or a path that cannot be read
+  2  usage error, a path that cannot be read, or no model content verified (an empty folder, only
+     text/configuration/data files: a wrong path must not pass)
 
 Severities: critical (known-dangerous: code execution, shell, files, network), high (code we cannot vouch
 for, or content that could not be verified), medium (references we cannot vouch for), low, info.

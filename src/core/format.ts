@@ -18,6 +18,8 @@ export const FORMAT_IDS = [
   "bzip2",
   "lzma",
   "zlib",
+  "zstd",
+  "lz4",
   "keras",
   "hdf5",
   "tf-savedmodel",

@@ -38,6 +38,12 @@ export interface ReportSummary {
   failed: boolean;
   /** Bytes read from disk by the analyzers (digests excluded). */
   bytesRead: number;
+  /**
+   * Files (top-level or container members) recognised as a model or container format, i.e. not only text,
+   * JSON, data or unknown content. 0 means the scan verified no model at all (an empty folder, a wrong path):
+   * the CLI then exits 2 and `check` fails the model. Absent in reports made before this field existed.
+   */
+  verifiedModelFiles?: number;
   durationMs: number;
 }
 

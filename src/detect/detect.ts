@@ -21,6 +21,8 @@ const MAGICS: ReadonlyArray<{ format: FormatId; magic: number[]; at?: number }> 
   { format: "7z", magic: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c] },
   { format: "gzip", magic: [0x1f, 0x8b] },
   { format: "xz", magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
+  { format: "zstd", magic: [0x28, 0xb5, 0x2f, 0xfd] },
+  { format: "lz4", magic: [0x04, 0x22, 0x4d, 0x18] },
   { format: "numpy", magic: [0x93, ...ascii("NUMPY")] },
   { format: "gguf", magic: ascii("GGUF") },
   { format: "hdf5", magic: [0x89, ...ascii("HDF\r\n"), 0x1a, 0x0a] },
@@ -44,12 +46,17 @@ function isZlib(h: Buffer): boolean {
 
 function isLzmaAlone(h: Buffer): boolean {
   // LZMA "alone" header: properties byte (lc/lp/pb, 0x5d for the defaults), 4-byte dictionary size,
-  // 8-byte uncompressed size. joblib's lzma compressor writes exactly this.
+  // 8-byte uncompressed size. joblib's lzma compressor writes exactly this. Python's lzma (liblzma's alone
+  // decoder) accepts any dictionary size, rounding it up: a non-power-of-two one is still a stream a loader
+  // decodes, so it counts when the rest of the header is what Python writes (default properties, and an
+  // uncompressed size that is unknown or plausible).
   if (h.length < 13) return false;
   const props = h[0]!;
   if (props >= 9 * 5 * 5) return false;
   const dict = h.readUInt32LE(1);
-  return props === 0x5d && dict >= 1 << 12 && (dict & (dict - 1)) === 0;
+  if (props === 0x5d && dict >= 1 << 12 && (dict & (dict - 1)) === 0) return true;
+  const size = h.readBigUInt64LE(5);
+  return props === 0x5d && dict > 0 && (size === 0xffffffffffffffffn || size < 1n << 40n);
 }
 
 function isSafetensors(h: Buffer, size: number): boolean {

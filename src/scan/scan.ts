@@ -11,12 +11,18 @@ import type { Finding } from "../core/finding.js";
 import type { FileReport, FolderReport, Report } from "../core/report.js";
 import { openFileSource, type ReadCounter } from "../core/source.js";
 import type { VirtualFile } from "../core/virtual-file.js";
+import { hasLoaderExtension, parseLfsPointer, recogniseData } from "../detect/data.js";
 import { detectSource } from "../detect/detect.js";
+import { analyzePickleBytes } from "../analyzers/pickle/analyzer.js";
+import { looksLikePickle } from "../analyzers/pickle/sniff.js";
 import { getRule } from "../rules/catalog.js";
 import { buildReport } from "./summary.js";
 
 /** Formats that are plain data: no finding when nothing else is wrong. */
 const DATA_FORMATS = new Set(["text", "json"]);
+/** Formats pickle.load is already run on by their analyzer: no second view from byte 0. */
+const PICKLE_VIEW_FORMATS = new Set(["pickle", "pytorch-legacy", "joblib"]);
+const PICKLE_VIEW_LABEL = "read from byte 0 as pickle.load would";
 
 /** State shared by everything scanned under one top-level file. */
 interface FileScanState {
@@ -72,47 +78,115 @@ async function scanVirtual(file: VirtualFile, state: FileScanState, container: s
     report.findings.push(f);
     return f;
   };
+  let ctx: AnalyzerContext | undefined;
+  let head: Buffer | undefined;
   try {
-    const { format } = await detectSource(file.source, file.name);
+    const detected = await detectSource(file.source, file.name);
+    const { format } = detected;
+    head = detected.sniff.head;
     report.format = format;
     const analyzer = analyzerFor(format);
-    if (!analyzer) {
-      if (format === "unknown") add("scanner/unknown-format", { message: "content matches no known model or container format" });
-      else if (!DATA_FORMATS.has(format)) add("scanner/unsupported-format", { message: `${format} content is not analysed by this version of modelgate` });
-      return;
+    ctx = createContext(file, report, state, add);
+    if (format === "text") {
+      const lfs = parseLfsPointer(head, file.source.size);
+      if (lfs) {
+        add("scanner/lfs-pointer", {
+          message: `the weights were not scanned; this is a Git LFS pointer (clone without git-lfs) to ${lfs.size} bytes with SHA-256 ${lfs.oid}`,
+          evidence: { oid: lfs.oid, size: lfs.size },
+        });
+        return;
+      }
     }
-    const ctx: AnalyzerContext = {
-      limits: state.options.limits,
-      report: add,
-      setFormat: (f) => {
-        report.format = f;
-      },
-      scanMember: async (member) => {
-        if (member.depth > state.options.limits.maxDepth) {
-          add("scanner/limit-exceeded", {
-            message: `member ${member.member ?? member.path} is nested ${member.depth} containers deep (limit ${state.options.limits.maxDepth}); it was not verified`,
-            evidence: { limit: "maxDepth", value: member.depth, max: state.options.limits.maxDepth },
-          });
-          return;
-        }
-        await scanVirtual(member, state, report.path);
-      },
-      chargeDecompressed: (bytes) => {
-        state.decompressed += bytes;
-        if (state.decompressed > state.options.limits.maxTotalBytes) {
-          throw new LimitError("maxTotalBytes", state.decompressed, state.options.limits.maxTotalBytes, `decompressed more than ${state.options.limits.maxTotalBytes} bytes in total`);
-        }
-      },
-      checkDeadline: () => {
-        if (Date.now() > state.deadline) {
-          throw new LimitError("timeoutMs", state.options.limits.timeoutMs, state.options.limits.timeoutMs, `scan took longer than ${state.options.limits.timeoutMs} ms`);
-        }
-      },
-    };
-    await analyzer.analyze(file, ctx);
+    if (!analyzer) {
+      if (format === "unknown") reportUnknown(file, head, add);
+      else if (!DATA_FORMATS.has(format)) add("scanner/unsupported-format", { message: `${format} content is not analysed by this version of modelgate` });
+    } else {
+      await analyzer.analyze(file, ctx);
+    }
   } catch (e) {
     report.findings.push(errorFinding(e, report, file.member));
   }
+  if (ctx && head && !PICKLE_VIEW_FORMATS.has(report.format) && looksLikePickle(head)) await pickleView(file, report, ctx);
+}
+
+/** What unknown content is: ordinary data (a note), or binary content nothing verified (medium; high when a loader opens such names). */
+function reportUnknown(file: VirtualFile, head: Buffer, add: (ruleId: string, input: FindingInput) => Finding): void {
+  const data = recogniseData(head);
+  if (data) {
+    add("scanner/data-file", { message: `${data}: data, not a model format`, evidence: { kind: data } });
+    return;
+  }
+  if (file.source.size === 0) {
+    add("scanner/data-file", { message: "empty file: data, not a model format", evidence: { kind: "empty" } });
+    return;
+  }
+  const loaderName = hasLoaderExtension(file.name);
+  add("scanner/unknown-format", {
+    message: loaderName
+      ? `content matches no known model or container format, but the name ${JSON.stringify(file.name)} is one a model loader opens; it was not verified`
+      : "binary content that matches no known model, container or data format; it was not verified",
+    ...(loaderName ? { severity: "high" as const } : {}),
+  });
+}
+
+/**
+ * The second view every file gets: what pickle.load would do reading it from byte 0, whatever else it looks
+ * like (a tar whose first header is also a pickle, a safetensors length prefix made of pickle opcodes). Its
+ * findings join the file's report; a failure to read it to the end is a finding only when the stream imported
+ * something we could not vouch for (otherwise the bytes were just something else that happens to start like a pickle).
+ */
+async function pickleView(file: VirtualFile, report: FileReport, base: AnalyzerContext): Promise<void> {
+  const size = Math.min(file.source.size, base.limits.maxMemberBytes);
+  let imported = false;
+  const view: AnalyzerContext = {
+    ...base,
+    setFormat: () => undefined,
+    report: (ruleId, input) => {
+      if (input.evidence && "module" in input.evidence) imported = true;
+      return base.report(ruleId, input);
+    },
+  };
+  try {
+    const buf = await file.source.read(0, size);
+    await analyzePickleBytes(buf, view, { label: PICKLE_VIEW_LABEL });
+  } catch (e) {
+    if (imported) {
+      const f = errorFinding(e, report, file.member);
+      f.message = `${PICKLE_VIEW_LABEL}: ${f.message}`;
+      report.findings.push(f);
+    }
+  }
+}
+
+function createContext(file: VirtualFile, report: FileReport, state: FileScanState, add: (ruleId: string, input: FindingInput) => Finding): AnalyzerContext {
+  return {
+    limits: state.options.limits,
+    report: add,
+    setFormat: (f) => {
+      report.format = f;
+    },
+    scanMember: async (member) => {
+      if (member.depth > state.options.limits.maxDepth) {
+        add("scanner/limit-exceeded", {
+          message: `member ${member.member ?? member.path} is nested ${member.depth} containers deep (limit ${state.options.limits.maxDepth}); it was not verified`,
+          evidence: { limit: "maxDepth", value: member.depth, max: state.options.limits.maxDepth },
+        });
+        return;
+      }
+      await scanVirtual(member, state, report.path);
+    },
+    chargeDecompressed: (bytes) => {
+      state.decompressed += bytes;
+      if (state.decompressed > state.options.limits.maxTotalBytes) {
+        throw new LimitError("maxTotalBytes", state.decompressed, state.options.limits.maxTotalBytes, `decompressed more than ${state.options.limits.maxTotalBytes} bytes in total`);
+      }
+    },
+    checkDeadline: () => {
+      if (Date.now() > state.deadline) {
+        throw new LimitError("timeoutMs", state.options.limits.timeoutMs, state.options.limits.timeoutMs, `scan took longer than ${state.options.limits.timeoutMs} ms`);
+      }
+    },
+  };
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -246,7 +320,16 @@ async function analyzeFolders(paths: readonly string[], files: string[], reports
     if (!(await stat(dir)).isDirectory()) continue;
     const prefix = dir.endsWith(sep) ? dir : dir + sep;
     const rel = files.filter((f) => f.startsWith(prefix)).map((f) => relative(dir, f));
-    const summary = await analyzeModelFolder(dir, rel);
+    let summary;
+    try {
+      summary = await analyzeModelFolder(dir, rel);
+    } catch (e) {
+      // The folder summary failed as a whole: the files' own reports stand, and the folder says it was not verified.
+      const finding = createFinding("scanner/analyzer-error", dir, undefined, { message: `the model folder analysis failed: ${e instanceof Error ? e.message : String(e)}; which files a loader reads and the custom code its configs name were not verified` });
+      reports.push({ path: dir, format: "directory", size: 0, sha256: null, findings: [finding] });
+      out.push({ path: dir, kind: "unknown", loaderFiles: [] });
+      continue;
+    }
     out.push({ path: dir, kind: summary.kind, loaderFiles: summary.loaderFiles });
     for (const issue of summary.issues) {
       let target = reports.find((r) => r.path === issue.path);

@@ -13,6 +13,14 @@ export interface BuildReportInput {
   durationMs: number;
 }
 
+/** Formats that are not model content: a scan that finds only these verified no model. */
+const NOT_MODEL_FORMATS: ReadonlySet<string> = new Set(["text", "json", "unknown", "directory"]);
+
+/** Files (top-level or members) in a model or container format: what the scan verified beyond text and data. */
+export function countModelFiles(files: readonly FileReport[]): number {
+  return files.filter((f) => !NOT_MODEL_FORMATS.has(f.format) && !f.findings.some((x) => x.ruleId === "scanner/unreadable")).length;
+}
+
 /** Assembles the report and its summary; the gate (`failed`) is computed here once. */
 export function buildReport(input: BuildReportInput): Report {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -38,6 +46,7 @@ export function buildReport(input: BuildReportInput): Report {
       failOn: input.options.failOn,
       failed: highest !== null && meetsGate(highest, input.options.failOn),
       bytesRead: input.bytesRead,
+      verifiedModelFiles: countModelFiles(input.files),
       durationMs: input.durationMs,
     },
     files: input.files,

@@ -41,6 +41,22 @@ export function classifyMessages(run: SevenZipRun): RunVerdict {
 }
 
 /**
+ * 7-Zip reads an lzma-alone header only when its dictionary size is 2^n or 3·2^n; Python's lzma (liblzma) takes
+ * any size and rounds it up. Decoding with a larger dictionary gives the same output (the size only bounds how
+ * far back matches reach), so a copy with the size rounded up to the next power of two is what 7-Zip is given.
+ */
+export function withSevenZipDictionary(data: Buffer): Buffer {
+  if (data.length < 13) return data;
+  const dict = data.readUInt32LE(1);
+  for (let i = 1; i < 32; i++) if (dict === 2 ** i || dict === 3 * 2 ** (i - 1)) return data;
+  let rounded = 1 << 12;
+  while (rounded < dict && rounded < 2 ** 31) rounded *= 2;
+  const copy = Buffer.from(data);
+  copy.writeUInt32LE(Math.min(rounded, 2 ** 32 - 1) >>> 0, 1);
+  return copy;
+}
+
+/**
  * xz, bzip2 and lzma-alone streams, decoded by 7-Zip into memory (7-Zip runs synchronously, so its output cannot
  * be streamed to a reader the way gzip's is: the content is held, within maxMemberBytes, and so is the input).
  */
@@ -57,7 +73,9 @@ export async function scanSevenZipStream(file: VirtualFile, ctx: AnalyzerContext
     charge: (n) => ctx.chargeDecompressed(n),
     checkDeadline: () => ctx.checkDeadline(),
   });
-  const result = await sevenZipExtract(await readAll(src), type, (_path, n) => guard.add(n));
+  let data = await readAll(src);
+  if (type === "lzma") data = withSevenZipDictionary(data);
+  const result = await sevenZipExtract(data, type, (_path, n) => guard.add(n));
   if (result.stoppedBy !== undefined) throw result.stoppedBy;
   const verdict = classifyMessages(result.run);
   if (verdict.trailing) ctx.report("archive/trailing-data", { message: `data follows the end of the ${type} stream` });

@@ -13,7 +13,8 @@ const SUFFIXES: Array<[RegExp, string]> = [
   [/\.(txz)$/i, ".tar"],
   [/\.(tbz2?|tbz)$/i, ".tar"],
   [/\.(tlz)$/i, ".tar"],
-  [/\.(gz|gzip|xz|bz2|bzip2|lzma|z|zz|zlib)$/i, ""],
+  [/\.(tzst)$/i, ".tar"],
+  [/\.(gz|gzip|xz|bz2|bzip2|lzma|z|zz|zlib|zst|zstd|lz4)$/i, ""],
 ];
 
 /** The name of the one member a compressed stream holds: the gzip FNAME when set, else the stream's name less its suffix. */

@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
+import { LimitError } from "../../core/errors.js";
 import type { FormatId } from "../../core/format.js";
 import { openFileSource } from "../../core/source.js";
 import { detectSource } from "../../detect/detect.js";
@@ -118,6 +119,22 @@ async function sniffFormat(path: string): Promise<FormatId | undefined> {
   }
 }
 
+/** A finding for a config the folder summary could not read to the end (it is one a loader reads: high). */
+function folderError(path: string, rel: string, e: unknown): Issue & { path: string } {
+  if (e instanceof LimitError) {
+    return { path, ruleId: "scanner/limit-exceeded", message: `${rel}: ${e.message}; the custom code it may name was not verified`, evidence: { limit: e.limit, value: e.value, max: e.max } };
+  }
+  return { path, ruleId: "scanner/unparseable", message: `${rel} could not be analysed for the folder summary (${e instanceof Error ? e.message : String(e)}); the custom code it may name was not verified` };
+}
+
+function safely<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
 function shardsOf(index: unknown): string[] {
   if (!isConfigObject(index) || !isConfigObject(index["weight_map"])) return [];
   const shards = new Set<string>();
@@ -185,7 +202,15 @@ export async function analyzeModelFolder(dir: string, files: string[]): Promise<
       if (!present.has(configRel)) continue;
       const parsed = await readJson(abs(configRel));
       if (parsed === undefined) continue;
-      const local = findCodeReferences(parsed).filter((r: CodeReference) => r.repo === undefined);
+      let refs: CodeReference[];
+      try {
+        refs = findCodeReferences(parsed);
+      } catch (e) {
+        // One hostile config (absurd nesting) must not end the folder's analysis, nor the scan.
+        issues.push(folderError(abs(configRel), configRel, e));
+        continue;
+      }
+      const local = refs.filter((r: CodeReference) => r.repo === undefined);
       const missing = new Map<string, CodeReference[]>();
       for (const ref of local) {
         const rel = inDir(modelDir, ref.file);
@@ -201,7 +226,7 @@ export async function analyzeModelFolder(dir: string, files: string[]): Promise<
         });
       }
       if (name === "model_index.json") {
-        for (const c of diffusersCustomComponents(parsed)) {
+        for (const c of safely(() => diffusersCustomComponents(parsed), [])) {
           const rel = inDir(modelDir, `${c.component}/${c.library}.py`);
           if (present.has(rel)) noteCode(rel, configRel, c.className);
         }

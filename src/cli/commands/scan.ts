@@ -70,5 +70,12 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
       process.stderr.write(`modelgate: ${s.findings} finding(s) in ${s.files} file(s), gate ${s.failOn}: ${s.failed ? "FAIL" : "PASS"}; report written to ${opts.output}\n`);
     }
   }
-  return report.summary.failed ? EXIT.FINDINGS : EXIT.OK;
+  if (report.summary.failed) return EXIT.FINDINGS;
+  if (report.summary.verifiedModelFiles === 0) {
+    // Nothing blocked the gate, but nothing was verified either: a wrong path or an empty folder must not pass.
+    const what = report.summary.files === 0 ? "holds no files" : "holds no model or container file (only text, configuration, data or unknown content)";
+    process.stderr.write(`modelgate: no model content was verified: ${paths.join(", ")} ${what}; not approving (exit ${EXIT.USAGE})\n`);
+    return EXIT.USAGE;
+  }
+  return EXIT.OK;
 }

@@ -27,6 +27,8 @@ export const UNVERIFIED_RULE_IDS: ReadonlySet<string> = new Set([
   "scanner/unreadable",
   "scanner/encrypted-content",
   "scanner/unsupported-format",
+  "scanner/lfs-pointer",
+  "scanner/no-model-content",
 ]);
 
 /** Rules about the scan itself: what could not be verified is never reported as clean. */
@@ -98,13 +100,51 @@ export const SCANNER_RULES: readonly RuleDefinition[] = [
   },
   {
     id: "scanner/unknown-format",
-    title: "Not a recognised model format",
+    title: "Content not recognised",
+    // Context-dependent: medium by default, high when the file's name is one a loader opens (.pt, .bin, .pkl,
+    // .h5, .onnx, .safetensors, .model…). Binary content nothing recognised was not verified, and a file a
+    // loader could read is never below high; the name only ever raises the severity, it never picks an analyzer.
+    severity: "medium",
+    description:
+      "The content matches no model, container or data format modelgate knows, so nothing in it was verified. A file named like a model (.pt, .bin, .pkl, .h5, .onnx, .safetensors…) is reported high: a loader would try to read it. Ordinary data (images, sentencepiece tokenizers, text) is recognised and reported as a note instead.",
+    cwe: ["CWE-20"],
+    atlas: SUPPLY_CHAIN,
+    owasp: ["ML06:2023"],
+    remediation:
+      "Find out what the file is. Remove it from the model if it is not needed; if it is a model format modelgate does not know, convert it to one it verifies (safetensors, ONNX) or tell the maintainers which format it is.",
+  },
+  {
+    id: "scanner/data-file",
+    title: "Data, not a model format",
     severity: "info",
-    description: "The content matches no model or container format modelgate knows. Data files (text, images, CSV) are expected to land here.",
+    description:
+      "The file is ordinary data found in model folders (an image, a sentencepiece tokenizer model, UBJSON): no loader runs code from it, and it does not count as verified model content.",
     cwe: [],
     atlas: [],
     owasp: [],
-    remediation: "Nothing to do if the file is data. If it is a model, tell the modelgate maintainers which format it is.",
+    remediation: "Nothing to do if the file is expected in the model.",
+  },
+  {
+    id: "scanner/lfs-pointer",
+    title: "Git LFS pointer instead of the file",
+    severity: "high",
+    description:
+      "The file is a Git LFS pointer (a few lines naming the real file's SHA-256 and size): the repository was cloned without git-lfs, so the weights themselves were not scanned. Loaders fail on the pointer, or worse, a later `git lfs pull` brings in content that was never verified.",
+    cwe: ["CWE-345"],
+    atlas: SUPPLY_CHAIN,
+    owasp: ["ML06:2023"],
+    remediation: "Fetch the real files (`git lfs install && git lfs pull`, or download them) and scan those before loading.",
+  },
+  {
+    id: "scanner/no-model-content",
+    title: "No model content was verified",
+    severity: "high",
+    description:
+      "The scan found no file in a model or container format: an empty folder, or only text, configuration, data or unknown files. A wrong path in CI must not pass as an approved model, so `modelgate scan` exits 2 and `modelgate check` fails the model.",
+    cwe: ["CWE-20"],
+    atlas: SUPPLY_CHAIN,
+    owasp: ["ML06:2023"],
+    remediation: "Check the path given to the scan: it should hold the model's weights (or the archive that carries them).",
   },
   UNSUPPORTED_FORMAT_RULE,
 ];
