@@ -14,6 +14,7 @@ import { runStream, type Anomaly, type ConstantInfo, type MachineOptions, type S
 import { constantBytes, findEmbeddedPickle, type NestedEncoding } from "./nested.js";
 import { looksLikePickle } from "./sniff.js";
 import { bigIntOf } from "./values.js";
+import { callEffectOf } from "../../rules/data/pickle-effects.js";
 
 /** torch.serialization.MAGIC_NUMBER and PROTOCOL_VERSION of the legacy (pre-1.6, non-zip) format. */
 const TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -95,6 +96,7 @@ class PickleFileAnalysis {
       checkDeadline: () => this.ctx.checkDeadline(),
       baseOffset,
       isNestedLoader: (m, n) => this.classifier.isNestedLoader(m, n),
+      effectOf: callEffectOf,
       extensions: this.extensions,
       onConstant: found
         ? (c: ConstantInfo) => {
@@ -123,7 +125,7 @@ class PickleFileAnalysis {
     baseOffset: number,
     chain: string[],
     joblib: boolean,
-    onStream: (r: StreamResult, index: number, found: FoundNested[], plainReading: boolean) => Promise<void>,
+    onStream: (r: StreamResult, index: number, found: FoundNested[], reading: string) => Promise<void>,
   ): Promise<StreamsOutcome> {
     const out: StreamsOutcome = { streams: 0, legacy: false, joblib: false, failure: undefined, failedAt: 0, trailing: undefined };
     let pos = 0;
@@ -139,29 +141,20 @@ class PickleFileAnalysis {
         out.trailing = { offset: baseOffset + pos, bytes: buf.length - pos, why: bareMessage(r.error) };
         break;
       }
-      await onStream(r, out.streams, found, false);
+      await onStream(r, out.streams, found, "");
+      if (r.frameCrossing !== undefined) {
+        // An operand runs past its FRAME: CPython's C unpickler reading a file reads these bytes differently.
+        const cFound: FoundNested[] = [];
+        const c = runStream(buf, pos, { ...this.machineOptions(baseOffset, cFound, chain, joblib), frames: "c-file" });
+        await onStream(onlyNew(c, r), out.streams, cFound.filter((f) => !found.some((k) => k.origin.offset === f.origin.offset)), "the stream as CPython's C unpickler reads it from a file");
+      }
       if (r.joblibArrays > 0) {
         out.joblib = true;
         // The same bytes loaded with pickle.load instead of joblib.load: the "array bytes" are then
         // opcodes. A genuine joblib file fails there at once (harmlessly); a crafted one may not.
         const plainFound: FoundNested[] = [];
         const plain = runStream(buf, pos, this.machineOptions(baseOffset, plainFound, chain, false));
-        // Only what that reading adds: the names and tricks both readings share are reported once.
-        const known = new Set<string>();
-        const visit = (x: StreamResult): void => {
-          for (const site of x.sites) known.add(`${site.module}\u0000${site.name}`);
-          for (const a of x.anomalies) known.add(`${a.kind}\u0000${a.offset}`);
-          x.substreams.forEach(visit);
-        };
-        visit(r);
-        const extra: StreamResult = {
-          ...plain,
-          error: undefined,
-          sites: plain.sites.filter((site) => !known.has(`${site.module}\u0000${site.name}`)),
-          anomalies: plain.anomalies.filter((a) => !known.has(`${a.kind}\u0000${a.offset}`)),
-          loaderCalls: plain.loaderCalls.filter((c) => !r.loaderCalls.some((k) => k.offset === c.offset)),
-        };
-        await onStream(extra, out.streams, plainFound.filter((f) => !found.some((k) => k.origin.offset === f.origin.offset)), true);
+        await onStream(onlyNew(plain, r), out.streams, plainFound.filter((f) => !found.some((k) => k.origin.offset === f.origin.offset)), "the stream as pickle.load reads it (not joblib.load)");
       }
       if (r.error) {
         out.failure = r.error;
@@ -188,8 +181,8 @@ class PickleFileAnalysis {
     let outcome: StreamsOutcome | undefined;
     let failure: ModelgateError | undefined;
     try {
-      outcome = await this.readStreams(buf, this.base, [], true, async (r, index, found, plainReading) => {
-        this.findings.addStream(r, index, plainReading ? "the stream as pickle.load reads it (not joblib.load)" : "");
+      outcome = await this.readStreams(buf, this.base, [], true, async (r, index, found, reading) => {
+        this.findings.addStream(r, index, reading);
         await this.followNested(r, found, [], 0);
       });
       failure = outcome.failure;
@@ -366,6 +359,28 @@ interface StreamsOutcome {
   /** Offset where the failing stream starts. */
   failedAt: number;
   trailing: { offset: number; bytes: number; why: string } | undefined;
+}
+
+/**
+ * What a second reading of the same stream (pickle.load of a joblib file, the C unpickler's view of its frames)
+ * adds to the first: the names and tricks both readings share are reported once.
+ */
+function onlyNew(other: StreamResult, first: StreamResult): StreamResult {
+  const known = new Set<string>();
+  const visit = (x: StreamResult): void => {
+    for (const site of x.sites) known.add(`${site.module}\u0000${site.name}\u0000${site.called > 0 ? "c" : site.rebuilt > 0 ? "r" : ""}`);
+    for (const a of x.anomalies) known.add(`${a.kind}\u0000${a.offset}`);
+    x.substreams.forEach(visit);
+  };
+  visit(first);
+  const usage = (site: { called: number; rebuilt: number }): string => (site.called > 0 ? "c" : site.rebuilt > 0 ? "r" : "");
+  return {
+    ...other,
+    error: undefined,
+    sites: other.sites.filter((site) => !known.has(`${site.module}\u0000${site.name}\u0000${usage(site)}`)),
+    anomalies: other.anomalies.filter((a) => !known.has(`${a.kind}\u0000${a.offset}`)),
+    loaderCalls: other.loaderCalls.filter((c) => !first.loaderCalls.some((k) => k.offset === c.offset)),
+  };
 }
 
 function isZip(data: Buffer): boolean {

@@ -16,12 +16,20 @@ const ANOMALY_RULES: Record<AnomalyKind, string> = {
   "module-attribute-overwrite": "pickle/module-attribute-overwrite",
   "global-mutation": "pickle/global-mutation",
   "unresolved-extension": "pickle/unresolved-extension",
+  "computed-call": "pickle/computed-call",
+  "frame-divergence": "pickle/frame-divergence",
+  "loader-dos": "pickle/loader-dos",
+  "memo-overflow": "pickle/memo-overflow",
 };
 const ANOMALY_SEVERITY: Record<AnomalyKind, Severity> = {
   "non-string-global-operand": "critical",
   "module-attribute-overwrite": "critical",
   "global-mutation": "critical",
   "unresolved-extension": "high",
+  "computed-call": "high",
+  "frame-divergence": "critical",
+  "loader-dos": "medium",
+  "memo-overflow": "low",
 };
 
 /** classifyGlobal with a per-analysis cache (a pickle imports the same few names over and over). */

@@ -29,6 +29,17 @@ export type JoblibArrayLayout =
 
 const intOf = bigIntOf;
 
+/** Item sizes of numpy's one-character type codes (x86-64 Linux, where `l` and `L` are 8 bytes). */
+const CHAR_CODE_SIZES: Readonly<Record<string, number>> = {
+  "?": 1, b: 1, B: 1, h: 2, H: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, p: 8, P: 8,
+  e: 2, f: 4, d: 8, g: 16, F: 8, D: 16, G: 32, M: 8, m: 8,
+};
+/** Item sizes of numpy's type names. */
+const NAMED_SIZES: Readonly<Record<string, number>> = {
+  bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8,
+  float16: 2, float32: 4, float64: 8, float128: 16, complex64: 8, complex128: 16, complex256: 32,
+};
+
 /** numpy dtype facts from its pickled form: `numpy.dtype(descr, align, copy)` + BUILD state tuple. */
 function dtypeFacts(dtype: Value | undefined): { hasObject: boolean; itemsize: number } | string {
   if (dtype?.kind !== "call" || dtype.callee.kind !== "global" || dtype.callee.name !== "dtype" || !dtype.callee.module.startsWith("numpy")) {
@@ -38,13 +49,23 @@ function dtypeFacts(dtype: Value | undefined): { hasObject: boolean; itemsize: n
   if (descr === undefined) return "dtype has no type string";
   const st = dtype.state?.kind === "tuple" ? dtype.state.items : [];
   const flags = intOf(st[7]);
-  const hasObject = descr.startsWith("O") || (flags !== undefined && (flags & 1n) === 1n);
-  const elsize = intOf(st[5]);
+  const spec = /^[<>|=]?([a-zA-Z?])(\d{1,9})?$/.exec(descr);
+  const hasObject = spec?.[1] === "O" || descr === "object" || (flags !== undefined && (flags & 1n) === 1n);
+  // numpy's dtype.__setstate__ takes the pickled elsize only for flexible types (bytes, str, void); for every
+  // builtin type the size comes from the type itself, whatever the pickle says.
   let itemsize: number | undefined;
-  if (elsize !== undefined && elsize > 0n && elsize < 1n << 40n) itemsize = Number(elsize);
-  else {
-    const m = /^[a-zA-Z?](\d{1,6})$/.exec(descr);
-    if (m) itemsize = Number(m[1]);
+  if (spec !== null) {
+    const kind = spec[1]!;
+    const n = spec[2] === undefined ? undefined : Number(spec[2]);
+    if (kind === "S" || kind === "U" || kind === "V" || kind === "a") {
+      const elsize = intOf(st[5]);
+      if (elsize !== undefined && elsize > 0n && elsize < 1n << 40n) itemsize = Number(elsize);
+      else if (n !== undefined) itemsize = kind === "U" ? n * 4 : n;
+    } else {
+      itemsize = n ?? CHAR_CODE_SIZES[kind];
+    }
+  } else {
+    itemsize = NAMED_SIZES[descr];
   }
   if (!hasObject && (itemsize === undefined || itemsize <= 0)) return `cannot tell the item size of dtype ${JSON.stringify(descr)}`;
   return { hasObject, itemsize: itemsize ?? 8 };

@@ -388,7 +388,7 @@ describe("joblib arrays", () => {
   it("reports arrays that run past the end, and wrappers whose layout cannot be known", () => {
     const short = run(joblibWrapper([1000], "f8").raw(Buffer.alloc(10)).done());
     expect(short.truncated).toBe(true);
-    const bad = run(joblibWrapper([2], "?").raw(Buffer.alloc(2)).done());
+    const bad = run(joblibWrapper([2], "zz").raw(Buffer.alloc(2)).done());
     expect(bad.error?.message).toMatch(/joblib array wrapper cannot be read/);
   });
 
@@ -400,12 +400,20 @@ describe("joblib arrays", () => {
 });
 
 describe("limits", () => {
-  it("stops a memo bomb at maxPickleMemo", () => {
+  it("goes on past maxPickleMemo without the values, and never trusts a call through an untracked one", () => {
     const a = pickle(4).none();
     for (let i = 0; i < 5000; i++) a.memoize();
-    const r = run(a.stop().done(), { maxMemo: 1000 });
-    expect(r.error).toBeInstanceOf(LimitError);
-    expect(r.error instanceof LimitError && r.error.limit).toBe("maxPickleMemo");
+    const r = run(a.pop().longBinget(4000).emptyTuple().reduce().stop().done(), { maxMemo: 1000 });
+    expect(r.error).toBeUndefined();
+    expect(r.completed).toBe(true);
+    expect(r.anomalies.map((x) => x.kind)).toEqual(["memo-overflow", "computed-call"]);
+  });
+
+  it("reports a memo index that would exhaust CPython's memo array as a loader-side denial of service", () => {
+    const bytes = Buffer.concat([Buffer.from([0x80, 0x02, 0x4e, 0x72]), Buffer.from([0xff, 0xff, 0xff, 0x7f]), Buffer.from(".")]);
+    const r = run(bytes);
+    expect(r.completed).toBe(true);
+    expect(r.anomalies.map((x) => x.kind)).toEqual(["loader-dos"]);
   });
 
   it("stops 200k nested MARKs at maxPickleNesting", () => {

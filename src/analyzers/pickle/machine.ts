@@ -16,19 +16,23 @@ import type { Evidence } from "../../core/finding.js";
 import { LimitError, MalformedError, ModelgateError } from "../../core/errors.js";
 import { isJoblibArrayWrapper, joblibArrayLayout } from "./joblib.js";
 import { HIGHEST_PROTOCOL, opcodeName } from "./opcodes.js";
-import { decodeEscapedBytes, decodeRawUnicodeEscape, isPyFloat, parsePyInt } from "./text-operands.js";
+import type { PickleCallEffect } from "../../rules/data/pickle-effects.js";
+import { decodeEscapedBytes, decodeRawUnicodeEscape, isPyFloat, readIntOperand } from "./text-operands.js";
 import {
   CONTAINER_KEEP,
   FALSE,
+  MAX_KEPT_CALLABLES,
   FLOAT,
   NONE,
   TRUE,
   asText,
   bigIntOf,
   decodeUtf8Strict,
+  describeArgs,
   describeValue,
   intValue,
   isPlainData,
+  mayCall,
   type CallValue,
   type DictValue,
   type GlobalSite,
@@ -44,11 +48,25 @@ export const MIN_CONSTANT_BYTES = 16;
 export const MAX_DISTINCT_GLOBALS = 100_000;
 /** The stack may hold this many values per allowed nesting level (a 10k nesting limit allows 1M values). */
 export const STACK_PER_NESTING = 100;
-const MAX_NAME_BYTES = 64 * 1024;
 const MAX_RECORDED = 256;
+/** How deep the machine follows calls that allowlisted callables make with their arguments. */
+const MAX_EFFECT_DEPTH = 8;
+/**
+ * A memo index past which CPython's C unpickler allocates its memo array (index × 2 pointers) beyond what a
+ * loading process can hold: 2^28 entries are 4 GiB. No pickler writes such an index.
+ */
+const LOADER_MEMO_BOMB = 1 << 28;
 const DEADLINE_EVERY = 4096;
 
-export type AnomalyKind = "non-string-global-operand" | "module-attribute-overwrite" | "global-mutation" | "unresolved-extension";
+export type AnomalyKind =
+  | "non-string-global-operand"
+  | "module-attribute-overwrite"
+  | "global-mutation"
+  | "unresolved-extension"
+  | "computed-call"
+  | "frame-divergence"
+  | "loader-dos"
+  | "memo-overflow";
 
 /** Something no pickler writes, found while interpreting a stream. */
 export interface Anomaly {
@@ -99,6 +117,16 @@ export interface MachineOptions {
   extensions?: Map<number, { module: string; name: string }>;
   /** Build a MalformedError with a message and offset for a failed stream (default true; the sniff turns it off). */
   describeErrors?: boolean;
+  /** What a known-safe callable does with its arguments (src/rules/data/pickle-effects.ts). */
+  effectOf?: (module: string, name: string) => PickleCallEffect | undefined;
+  /**
+   * How FRAME opcodes are read. "linear" (default): the bytes in order, as pickle.loads and the pure-Python
+   * unpickler read them. "c-file": as CPython's C unpickler reading a file does — a frame larger than its read
+   * buffer is read whole, and an operand that runs past the frame's end makes it drop the rest of the frame and
+   * read the operand from the file after it. joblib's pure-Python unpickler reads arrays from the file handle,
+   * after the frame, in either mode.
+   */
+  frames?: "linear" | "c-file";
 }
 
 export interface StreamResult {
@@ -126,6 +154,49 @@ export interface StreamResult {
   joblibArrays: number;
   /** Inline pickles of joblib object arrays, read as part of this stream's load. */
   substreams: StreamResult[];
+  /** Offset of the first operand that runs past the end of its FRAME (the readings of the C and Python unpicklers differ there). */
+  frameCrossing: number | undefined;
+}
+
+/** The builtin type of plain data, for attributes fetched from it (`getattr("", "join")`). */
+const PLAIN_TYPE: Partial<Record<Value["kind"], string>> = {
+  none: "NoneType",
+  bool: "bool",
+  int: "int",
+  float: "float",
+  str: "str",
+  bytes: "bytes",
+  list: "list",
+  tuple: "tuple",
+  set: "set",
+  frozenset: "frozenset",
+  dict: "dict",
+};
+
+/** The items of a tuple/list/set (or the values of a dict) that a callable receives as its arguments or calls. */
+function itemsOf(v: Value | undefined): Value[] {
+  if (v === undefined) return [];
+  if (v.kind === "tuple" || v.kind === "list" || v.kind === "set" || v.kind === "frozenset") return v.items;
+  if (v.kind === "dict") return v.values;
+  if (v.kind === "call") return v.items ?? [];
+  return [];
+}
+
+/**
+ * torch.load's persistent_load of the legacy format answers a ("module", cls, source_file, source) id with `cls`
+ * itself: whole-module saves name their layer classes this way. Any other persistent id is a storage.
+ */
+function torchModuleClass(v: Value): GlobalValue | undefined {
+  if (v.kind !== "persistent" || v.pid.kind !== "tuple") return undefined;
+  const [tag, cls] = v.pid.items;
+  return asText(tag) === "module" && cls?.kind === "global" ? cls : undefined;
+}
+
+/** Appends items to a kept list: all of them up to CONTAINER_KEEP, then only those that could be called. */
+function keepItems(into: Value[], items: readonly Value[]): void {
+  for (const item of items) {
+    if (into.length < CONTAINER_KEEP || (mayCall(item) && into.length < MAX_KEPT_CALLABLES)) into.push(item);
+  }
 }
 
 const EMPTY_TUPLE: ListValue = Object.freeze({ kind: "tuple", items: Object.freeze([]) as unknown as Value[], count: 0 }) as ListValue;
@@ -163,6 +234,12 @@ class PickleMachine {
   private opAt = 0;
   /** Item count of the last popMark(). */
   private markCount = 0;
+  /** End of the FRAME being read (-1 outside one). */
+  private frameEnd = -1;
+  /** joblib: where reading goes on once the frame is used up, when an array was read from the file after it. */
+  private resumeAt: number | undefined;
+  /** Memo keys dropped past maxMemo: a later GET of a missing key then reads as an untracked value, not an error. */
+  private memoOverflow = false;
   private readonly res: StreamResult;
 
   constructor(
@@ -192,6 +269,7 @@ class PickleMachine {
       persistentIds: 0,
       joblibArrays: 0,
       substreams: [],
+      frameCrossing: undefined,
     };
   }
 
@@ -221,7 +299,36 @@ class PickleMachine {
   }
 
   private need(n: number): void {
+    if (this.frameEnd >= 0 && this.pos + n > this.frameEnd) this.crossFrame();
     if (n > this.end - this.pos) this.fail(`pickle data was truncated: ${opcodeName(this.buf[this.opAt]!)} needs ${n} bytes, ${this.end - this.pos} remain`, this.opAt, true);
+  }
+
+  /**
+   * An operand runs past the end of the current FRAME. The pure-Python unpickler stops ("pickle exhausted
+   * before end of frame"); pickle.loads reads on; the C unpickler reading a file drops what is left of the frame
+   * and reads the operand from the file after it. The analyzer reads the stream both ways when this happens.
+   */
+  private crossFrame(): void {
+    if (this.res.frameCrossing === undefined) {
+      this.res.frameCrossing = this.base + this.opAt;
+      this.anomaly(
+        "frame-divergence",
+        `${opcodeName(this.buf[this.opAt]!)}'s operand runs past the end of its FRAME (at offset ${this.base + this.frameEnd}): pickle.loads reads on, CPython's C unpickler reading a file skips the rest of the frame and reads the operand after it, the pure-Python unpickler stops — each loader runs different opcodes`,
+        { frameEnd: this.base + this.frameEnd },
+      );
+    }
+    if (this.resumeAt !== undefined) this.fail("pickle exhausted before end of frame (an operand runs past a FRAME whose array joblib read from the file)");
+    if (this.opts.frames === "c-file") this.pos = this.frameEnd;
+    this.frameEnd = -1;
+  }
+
+  /** The frame is used up: reading goes on after it (or, for joblib, after the array it read from the file). */
+  private leaveFrame(): void {
+    this.frameEnd = -1;
+    if (this.resumeAt !== undefined) {
+      this.pos = this.resumeAt;
+      this.resumeAt = undefined;
+    }
   }
 
   private u8(): number {
@@ -262,16 +369,20 @@ class PickleMachine {
 
   /** A newline-terminated operand: returns the start and end (exclusive, before the newline). */
   private line(): [number, number] {
-    const nl = this.buf.indexOf(0x0a, this.pos);
+    let nl = this.buf.indexOf(0x0a, this.pos);
+    if (this.frameEnd >= 0 && (nl < 0 || nl >= this.frameEnd)) {
+      this.crossFrame();
+      nl = this.buf.indexOf(0x0a, this.pos);
+    }
     if (nl < 0) this.fail(`pickle data was truncated: ${opcodeName(this.buf[this.opAt]!)} operand has no newline`, this.opAt, true);
     const s = this.pos;
     this.pos = nl + 1;
     return [s, nl];
   }
 
+  /** A text operand of any length (CPython sets no limit). */
   private lineText(): string {
     const [s, e] = this.line();
-    if (e - s > MAX_NAME_BYTES) this.fail(`${opcodeName(this.buf[this.opAt]!)} operand is ${e - s} bytes long`);
     return this.buf.toString("latin1", s, e);
   }
 
@@ -279,7 +390,6 @@ class PickleMachine {
   private nameLine(): string {
     const [s, e] = this.line();
     if (e === s) this.fail(`${opcodeName(this.buf[this.opAt]!)} has an empty module or name`);
-    if (e - s > MAX_NAME_BYTES) this.fail(`${opcodeName(this.buf[this.opAt]!)} name is ${e - s} bytes long`);
     let ascii = true;
     for (let i = s; i < e; i++) {
       if (this.buf[i]! >= 0x80) {
@@ -320,28 +430,61 @@ class PickleMachine {
     this.fence = this.stack.length;
   }
 
-  /** Pops to the last MARK; returns the first CONTAINER_KEEP items, sets markCount to how many there were. */
-  private popMark(): Value[] {
+  /**
+   * Pops to the last MARK; returns the first CONTAINER_KEEP items and, past them, the items that could be called
+   * (whole key/value pairs with `pairs`), and sets markCount to how many items there were.
+   */
+  private popMark(pairs = false): Value[] {
     if (this.marks.length === 0) this.fail(`could not find MARK for ${opcodeName(this.buf[this.opAt]!)}`);
     const h = this.marks.pop()!;
     this.fence = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
     const n = this.stack.length - h;
     this.markCount = n;
     const items = this.stack.slice(h, h + Math.min(n, CONTAINER_KEEP));
+    const step = pairs ? 2 : 1;
+    for (let i = CONTAINER_KEEP; i + step - 1 < n && items.length < MAX_KEPT_CALLABLES; i += step) {
+      const a = this.stack[h + i]!;
+      if (!pairs) {
+        if (mayCall(a)) items.push(a);
+      } else {
+        const b = this.stack[h + i + 1]!;
+        if (mayCall(a) || mayCall(b)) items.push(a, b);
+      }
+    }
     this.stack.length = h;
     return items;
   }
 
   private memoPut(key: number, v: Value): void {
-    this.memo.set(key, v);
-    if (this.memo.size > this.opts.maxMemo) {
-      throw new LimitError("maxPickleMemo", this.memo.size, this.opts.maxMemo, `pickle memo holds more than ${this.opts.maxMemo} entries`);
+    if (key >= LOADER_MEMO_BOMB) {
+      this.anomaly(
+        "loader-dos",
+        `${opcodeName(this.buf[this.opAt]!)} stores memo index ${key}: CPython's C unpickler grows its memo array to twice that many slots (${Math.round((key * 16) / 2 ** 30)} GiB), which exhausts the loading process's memory`,
+        { memoIndex: key },
+      );
     }
+    if (this.memo.size >= this.opts.maxMemo && !this.memo.has(key)) {
+      // Past the limit the machine keeps going without the value: a later GET of it reads as an untracked
+      // value, which is never trusted as a callee. The loader holds every entry.
+      if (!this.memoOverflow) {
+        this.memoOverflow = true;
+        this.anomaly(
+          "memo-overflow",
+          `the pickle stores more than ${this.opts.maxMemo} memo entries; values past that are not tracked (a call through one is reported as a call of an untracked value)`,
+          { limit: "maxPickleMemo", max: this.opts.maxMemo },
+        );
+      }
+      return;
+    }
+    this.memo.set(key, v);
   }
 
   private memoGet(key: number): Value {
     const v = this.memo.get(key);
-    if (v === undefined) this.fail(`memo key ${key} was never stored (${opcodeName(this.buf[this.opAt]!)})`);
+    if (v === undefined) {
+      if (this.memoOverflow) return { kind: "opaque", what: "a memo value past the tracked limit" };
+      this.fail(`memo key ${key} was never stored (${opcodeName(this.buf[this.opAt]!)})`);
+    }
     return v;
   }
 
@@ -377,23 +520,145 @@ class PickleMachine {
     return { kind: "global", site, module, name, override: this.overrides.get(module)?.get(name) };
   }
 
-  private use(callee: Value, how: "called" | "rebuilt", depth = 0): void {
-    const opcode = opcodeName(this.buf[this.opAt]!);
-    if (callee.kind === "global") {
-      const site = callee.site;
-      if (site) {
-        if (how === "called") site.called++;
-        else site.rebuilt++;
-        if (site.useOffset === undefined) {
-          site.useOffset = this.base + this.opAt;
-          site.useOpcode = opcode;
+  /**
+   * `callee` reaches a call position: called (REDUCE, INST, OBJ, NEWOBJ_EX, or by a known callable it was handed)
+   * or instantiated without its constructor (NEWOBJ, `cls.__new__(cls)`, BUILD's `__setstate__`). What known
+   * callables do with their arguments is followed (pickle-effects.ts); calling anything that is not an imported
+   * name — the result of a call, a class made at load time, an untracked value — is reported as such.
+   */
+  private invoke(callee: Value, args: readonly Value[], how: "called" | "rebuilt", depth: number): void {
+    switch (callee.kind) {
+      case "global": {
+        const site = callee.site;
+        if (site) {
+          if (how === "called") site.called++;
+          else site.rebuilt++;
+          if (site.useOffset === undefined) {
+            site.useOffset = this.base + this.opAt;
+            site.useOpcode = opcodeName(this.buf[this.opAt]!);
+          }
+          if (how === "called" && site.args === undefined && args.length > 0) site.args = describeArgs(args);
         }
+        // A module attribute replaced earlier (BUILD on the module): the replacement is what runs.
+        if (callee.override && depth < 4) this.invoke(callee.override, args, how, depth + 1);
+        if (site && how === "called") this.applyEffect(callee, args, depth);
+        return;
       }
-      // A module attribute replaced earlier (BUILD on the module): the replacement is what runs.
-      if (callee.override && depth < 4) this.use(callee.override, how, depth + 1);
-    } else if (depth === 0 && isPlainData(callee)) {
-      this.fail(`${opcode} on ${describeValue(callee)}, which is not callable`);
+      case "call":
+        this.invokeResult(callee, args, how, depth);
+        return;
+      case "persistent": {
+        const cls = torchModuleClass(callee);
+        if (cls !== undefined) this.invoke(cls, args, how, depth + 1);
+        else this.computedCall(callee, how);
+        return;
+      }
+      case "opaque":
+        this.computedCall(callee, how);
+        return;
+      default:
+        // CPython raises TypeError here and the load stops; inside a known callable the same happens.
+        if (depth === 0) this.fail(`${opcodeName(this.buf[this.opAt]!)} on ${describeValue(callee)}, which is not callable`);
     }
+  }
+
+  /** Follows what a known callable does with its arguments: the globals it calls or instantiates count as such. */
+  private applyEffect(callee: GlobalValue, args: readonly Value[], depth: number): void {
+    const eff = this.opts.effectOf?.(callee.module, callee.name);
+    if (eff === undefined || depth >= MAX_EFFECT_DEPTH) return;
+    for (const [c, a] of eff.calls ?? []) {
+      const target = args[c];
+      if (target !== undefined) this.invoke(target, a < 0 ? [] : itemsOf(args[a]), "called", depth + 1);
+    }
+    for (const i of eff.callsItems ?? []) {
+      const holder = args[i];
+      if (holder === undefined) continue;
+      const called = isPlainData(holder) || holder.kind === "call" ? itemsOf(holder) : [holder];
+      for (const item of called) this.invoke(item, [], "called", depth + 1);
+    }
+    for (const i of eff.instantiates ?? []) {
+      const cls = args[i];
+      if (cls !== undefined) this.invoke(cls, [], "rebuilt", depth + 1);
+    }
+    if (eff.returns === "attribute") this.attributeOf(args[0], args[1]);
+  }
+
+  /**
+   * The attribute `getattr(owner, name)` fetches, as a name of its own (`module.Class.attr`) so that it is
+   * classified like a dotted global: a bound method of a known class, an enum member, or `__globals__`.
+   * Undefined when the owner or the name is computed.
+   */
+  private attributeOf(owner: Value | undefined, nameV: Value | undefined): GlobalValue | undefined {
+    const attr = asText(nameV);
+    if (owner === undefined || attr === undefined) return undefined;
+    let base: Value | undefined = owner;
+    if (owner.kind === "call") base = this.classOf(owner);
+    else if (isPlainData(owner)) return this.importVirtual("builtins", `${PLAIN_TYPE[owner.kind] ?? "object"}.${attr}`);
+    if (base?.kind !== "global" || base.site === undefined) return undefined;
+    return this.importVirtual(base.module, `${base.name}.${attr}`);
+  }
+
+  private importVirtual(module: string, name: string): GlobalValue {
+    const g = this.importGlobal(module, name);
+    if (g.site && g.site.imports === 1) g.site.via = "getattr";
+    return g;
+  }
+
+  /** The class an instance was made from (the callee of a class call, cls of cls.__new__(cls)), when known. */
+  private classOf(v: Value, depth = 0): Value | undefined {
+    if (v.kind !== "call" || depth > 4) return undefined;
+    const c = v.callee;
+    if (c.kind !== "global" || c.site === undefined) return c.kind === "call" ? this.classOf(c, depth + 1) : undefined;
+    const eff = this.opts.effectOf?.(c.module, c.name);
+    if (eff?.returns === "instance0") return v.args.kind === "tuple" ? v.args.items[0] : undefined;
+    if (eff?.returns === "attribute" || eff?.returns === "class" || eff?.returns === "call0") return undefined;
+    return c;
+  }
+
+  /** Calling (or instantiating) the result of a call: a bound method fetched by getattr, or something computed. */
+  private invokeResult(callee: CallValue, args: readonly Value[], how: "called" | "rebuilt", depth: number): void {
+    const inner = callee.callee;
+    if (inner.kind === "global" && inner.site && this.opts.effectOf?.(inner.module, inner.name)?.returns === "attribute" && callee.args.kind === "tuple") {
+      const attr = this.attributeOf(callee.args.items[0], callee.args.items[1]);
+      if (attr !== undefined) {
+        this.invoke(attr, args, how, depth + 1);
+        return;
+      }
+    }
+    this.computedCall(callee, how);
+  }
+
+  private computedCall(callee: Value, how: "called" | "rebuilt"): void {
+    const opcode = opcodeName(this.buf[this.opAt]!);
+    this.anomaly(
+      "computed-call",
+      `${opcode} ${how === "called" ? "calls" : "instantiates"} ${describeValue(callee)}, which is not an imported name the analysis can vouch for: whatever it turns out to be runs at load time`,
+      { callee: describeValue(callee), how },
+    );
+  }
+
+  /** BUILD, SETITEM(S), APPEND(S), ADDITEMS on an instance, or hashing it as a dict key: its class's code runs. */
+  private touchInstance(inst: Value): void {
+    if (inst.kind !== "call") {
+      if (inst.kind === "persistent" || inst.kind === "opaque") return;
+      return;
+    }
+    const cls = this.classOf(inst);
+    if (cls === undefined) {
+      const inner = inst.callee;
+      // Results of known callables that return something other than an instance of a known class.
+      if (inner.kind === "global" && inner.site && this.opts.effectOf?.(inner.module, inner.name)?.returns === "class") this.computedCall(inst, "rebuilt");
+      return;
+    }
+    if (cls.kind === "global") {
+      if (cls.site && cls.site.rebuilt === 0 && cls.site.called === 0) this.invoke(cls, [], "rebuilt", 1);
+      return;
+    }
+    if (cls.kind === "persistent" && torchModuleClass(cls) !== undefined) {
+      this.invoke(cls, [], "rebuilt", 1);
+      return;
+    }
+    if (cls.kind === "call" || cls.kind === "opaque" || cls.kind === "persistent") this.computedCall(cls, "rebuilt");
   }
 
   private constant(src: Buffer, start: number, length: number, kind: "str" | "bytes"): void {
@@ -440,22 +705,43 @@ class PickleMachine {
       );
     } else if (isPlainData(target) && !allowed.includes(target.kind)) {
       this.fail(`${opcode} on ${describeValue(target)}`);
+    } else {
+      // An instance: its __setitem__ / append / extend / add runs.
+      this.touchInstance(target);
     }
   }
 
   private addItems(target: Value, items: Value[], count: number): void {
+    if (target.kind === "set" || target.kind === "frozenset") {
+      // Set items are hashed: an instance runs its class's __hash__ / __eq__.
+      for (const item of items) if (item.kind === "call") this.touchInstance(item);
+    }
     if (target.kind === "list" || target.kind === "set") {
       target.count += count;
-      for (let i = 0; i < items.length && target.items.length < CONTAINER_KEEP; i++) target.items.push(items[i]!);
+      keepItems(target.items, items);
+    } else if (target.kind === "call") {
+      keepItems((target.items ??= []), items);
     }
   }
 
   private setItems(target: Value, items: Value[], pairs: number): void {
+    // Keys are hashed (and compared): an instance used as a key runs its class's __hash__ / __eq__.
+    for (let i = 0; i < items.length; i += 2) if (items[i]!.kind === "call") this.touchInstance(items[i]!);
+    if (target.kind === "call") {
+      const values: Value[] = [];
+      for (let i = 1; i < items.length; i += 2) values.push(items[i]!);
+      keepItems((target.items ??= []), values);
+      return;
+    }
     if (target.kind !== "dict") return;
     target.count += pairs;
-    for (let i = 0; i + 1 < items.length && target.keys.length < CONTAINER_KEEP; i += 2) {
-      target.keys.push(items[i]!);
-      target.values.push(items[i + 1]!);
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      const k = items[i]!;
+      const v = items[i + 1]!;
+      if (target.keys.length < CONTAINER_KEEP || ((mayCall(k) || mayCall(v)) && target.keys.length < MAX_KEPT_CALLABLES)) {
+        target.keys.push(k);
+        target.values.push(v);
+      }
     }
   }
 
@@ -474,7 +760,12 @@ class PickleMachine {
     }
     if (inst.kind === "call") {
       if (inst.state === undefined) inst.state = state;
-      if (this.opts.joblib !== false && isJoblibArrayWrapper(inst)) this.joblibArray(inst);
+      if (this.opts.joblib !== false && isJoblibArrayWrapper(inst)) {
+        this.joblibArray(inst);
+        return;
+      }
+      // BUILD calls the instance's __setstate__, or sets its attributes (through __setattr__ for slot state).
+      this.touchInstance(inst);
       return;
     }
     if (isPlainData(inst) && state.kind !== "none") this.fail(`BUILD on ${describeValue(inst)}`);
@@ -512,6 +803,31 @@ class PickleMachine {
     const layout = joblibArrayLayout(wrapper.state);
     if (layout.kind === "invalid") this.fail(`joblib array wrapper cannot be read: ${layout.reason}`);
     this.res.joblibArrays++;
+    // joblib's pickler ends the frame right after the wrapper's BUILD: the array follows the frame.
+    if (this.frameEnd >= 0 && this.pos >= this.frameEnd) this.leaveFrame();
+    if (this.frameEnd >= 0 && this.pos < this.frameEnd) {
+      // joblib reads the array from the file handle, which the unframer has already moved past the frame;
+      // the opcodes go on from the frame's buffer. joblib's own pickler always ends the frame first.
+      if (this.res.frameCrossing === undefined) this.res.frameCrossing = this.base + this.opAt;
+      this.anomaly(
+        "frame-divergence",
+        "a joblib array wrapper is rebuilt inside a FRAME that goes on after it: joblib.load reads the array bytes from after the frame and the opcodes from inside it, while pickle.load reads the same bytes in order — the two loaders run different opcodes",
+        { frameEnd: this.base + this.frameEnd },
+      );
+      const back = this.pos;
+      const frameEnd = this.frameEnd;
+      this.pos = this.resumeAt ?? frameEnd;
+      this.frameEnd = -1;
+      this.readJoblibArray(layout);
+      this.resumeAt = this.pos;
+      this.pos = back;
+      this.frameEnd = frameEnd;
+      return;
+    }
+    this.readJoblibArray(layout);
+  }
+
+  private readJoblibArray(layout: Exclude<ReturnType<typeof joblibArrayLayout>, { kind: "invalid" }>): void {
     if (layout.kind === "object") {
       const sub = new PickleMachine(this.buf, this.pos, { ...this.opts, joblib: false }).execute();
       this.res.substreams.push(sub);
@@ -572,9 +888,17 @@ class PickleMachine {
   }
 
   private call(opcode: string, callee: Value, args: Value, argItems: readonly Value[], how: "called" | "rebuilt"): void {
-    this.use(callee, how);
+    this.invoke(callee, argItems, how, 0);
     this.afterCall(callee, argItems);
-    const v: CallValue = { kind: "call", opcode, callee, args, state: undefined, offset: this.base + this.opAt };
+    let v: CallValue = { kind: "call", opcode, callee, args, state: undefined, offset: this.base + this.opAt };
+    if (callee.kind === "global" && callee.site && argItems[0] !== undefined) {
+      const eff = this.opts.effectOf?.(callee.module, callee.name);
+      if (eff?.returns === "call0") {
+        // ret = func(*args): what it returns is the result of that inner call, followed as such.
+        const a = eff.calls?.[0]?.[1] ?? -1;
+        v = { kind: "call", opcode, callee: argItems[0], args: a >= 0 && argItems[a] !== undefined ? argItems[a] : EMPTY_TUPLE, state: undefined, offset: v.offset };
+      }
+    }
     this.push(v);
   }
 
@@ -597,6 +921,7 @@ class PickleMachine {
         this.res.budgetExhausted = true;
         return;
       }
+      if (this.frameEnd >= 0 && this.pos >= this.frameEnd) this.leaveFrame();
       if (this.pos >= this.end) this.fail("pickle data was truncated: no STOP opcode", this.pos, true);
       this.opAt = this.pos;
       const op = buf[this.pos++]!;
@@ -606,13 +931,11 @@ class PickleMachine {
         case 0x49: {
           // INT
           const t = this.lineText();
-          if (t === "00" || t === "01") {
-            this.push(t === "01" ? TRUE : FALSE);
-            break;
-          }
-          const v = parsePyInt(t, 0, true);
+          const v = readIntOperand(t, "INT");
           if (v === undefined) this.fail(`INT operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
-          this.push(intValue(v));
+          // A two-character line reading 0 or 1 ("00", "01", " 1"…) is a bool in protocol 0.
+          if (t.length === 2 && (v === 0n || v === 1n)) this.push(v === 1n ? TRUE : FALSE);
+          else this.push(intValue(v === "big" ? undefined : v));
           break;
         }
         case 0x4a: // BININT
@@ -626,11 +949,10 @@ class PickleMachine {
           break;
         case 0x4c: {
           // LONG
-          let t = this.lineText();
-          if (t.endsWith("L")) t = t.slice(0, -1);
-          const v = parsePyInt(t, 0);
+          const t = this.lineText();
+          const v = readIntOperand(t, "LONG");
           if (v === undefined) this.fail(`LONG operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
-          this.push(intValue(v));
+          this.push(intValue(v === "big" ? undefined : v));
           break;
         }
         case 0x8a: // LONG1
@@ -782,7 +1104,7 @@ class PickleMachine {
         }
         case 0x64: {
           // DICT
-          const items = this.popMark();
+          const items = this.popMark(true);
           if (this.markCount % 2 !== 0) this.fail("odd number of items for DICT");
           this.push(this.dictFrom(items, this.markCount));
           break;
@@ -824,7 +1146,7 @@ class PickleMachine {
         }
         case 0x75: {
           // SETITEMS
-          const items = this.popMark();
+          const items = this.popMark(true);
           const n = this.markCount;
           if (n % 2 !== 0) this.fail("odd number of items for SETITEMS");
           const target = this.top();
@@ -854,9 +1176,9 @@ class PickleMachine {
         case 0x67: {
           // GET
           const t = this.lineText();
-          const k = parsePyInt(t, 10);
+          const k = readIntOperand(t, "MEMO");
           if (k === undefined) this.fail(`GET operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
-          this.push(this.memoGet(Number(k)));
+          this.push(this.memoGet(k === "big" ? Number.MAX_SAFE_INTEGER : Number(k)));
           break;
         }
         case 0x68: // BINGET
@@ -868,10 +1190,10 @@ class PickleMachine {
         case 0x70: {
           // PUT
           const t = this.lineText();
-          const k = parsePyInt(t, 10);
+          const k = readIntOperand(t, "MEMO");
           if (k === undefined) this.fail(`PUT operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
-          if (k < 0n) this.fail("negative PUT argument");
-          this.memoPut(Number(k), this.top());
+          if (k !== "big" && k < 0n) this.fail("negative PUT argument");
+          this.memoPut(k === "big" ? Number.MAX_SAFE_INTEGER : Number(k), this.top());
           break;
         }
         case 0x71: // BINPUT
@@ -977,12 +1299,15 @@ class PickleMachine {
           if (v > this.res.protocol) this.res.protocol = v;
           break;
         }
-        case 0x95: // FRAME
-          // Framing does not change what the opcodes mean. CPython's C unpickler refuses a frame that
-          // runs past the data, but the pure-Python one (pickle._Unpickler, used by dill and others)
-          // reads on, so a short frame must not end the analysis.
-          this.u64();
+        case 0x95: {
+          // FRAME. CPython's C unpickler refuses a frame that runs past the data, but the pure-Python one
+          // (pickle._Unpickler, used by joblib and dill) reads on, so a short frame must not end the analysis.
+          // The frame's end matters where an operand runs past it (crossFrame) and for joblib arrays.
+          const n = this.u64();
+          this.frameEnd = n >= this.end - this.pos ? this.end : this.pos + n;
+          this.resumeAt = undefined;
           break;
+        }
         case 0x2e: // STOP
           this.res.result = this.pop();
           this.res.completed = true;

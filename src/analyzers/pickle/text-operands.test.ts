@@ -49,6 +49,6 @@ describe("parsePyInt / isPyFloat", () => {
   });
   it("accepts repr() floats only", () => {
     for (const f of ["1.0", "-2.5e-10", "1e+300", "inf", "-Infinity", "nan", ".5"]) expect(isPyFloat(f)).toBe(true);
-    for (const f of ["", "1.2.3", "0x10", "1e", " 1.0"]) expect(isPyFloat(f)).toBe(false);
+    for (const f of ["", "1.2.3", "0x10", "1e", "1.0 x"]) expect(isPyFloat(f)).toBe(false);
   });
 });

@@ -110,18 +110,22 @@ export function decodeRawUnicodeEscape(src: Buffer, start: number, end: number):
 
 const WS = /^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g;
 
+/** Digits past which a literal is validated but not decoded (CPython 3.11 itself refuses decimal literals past 4300 digits; older ones do not). */
+const DECODE_DIGITS = 4096;
+
 /**
  * An integer literal as PyLong_FromString(s, NULL, base) reads it (base 0 or 10), with the
- * strtol fallback of the INT opcode (`legacyOctal`: "010" is octal 8). Returns undefined if invalid.
+ * strtol fallback of the INT opcode (`legacyOctal`: "010" is octal 8). Returns undefined if invalid, and
+ * "big" for a valid literal too long to be worth decoding (any length is accepted, as older CPythons do).
  */
-export function parsePyInt(text: string, base: 0 | 10, legacyOctal = false): bigint | undefined {
+export function parsePyInt(text: string, base: 0 | 10, legacyOctal = false): bigint | "big" | undefined {
   let s = text.replace(WS, "");
   let neg = false;
   if (s.startsWith("+") || s.startsWith("-")) {
     neg = s.startsWith("-");
     s = s.slice(1);
   }
-  if (s.length === 0 || s.length > 4096) return undefined;
+  if (s.length === 0) return undefined;
   let digits: string;
   let radix: number;
   if (base === 0 && /^0[xX]_?[0-9a-fA-F]+(_[0-9a-fA-F]+)*$/.test(s)) {
@@ -144,6 +148,7 @@ export function parsePyInt(text: string, base: 0 | 10, legacyOctal = false): big
   } else {
     return undefined;
   }
+  if (digits.length > DECODE_DIGITS) return "big";
   let v = 0n;
   if (radix === 10) v = BigInt(digits);
   else if (radix === 16) v = BigInt(`0x${digits}`);
@@ -152,9 +157,35 @@ export function parsePyInt(text: string, base: 0 | 10, legacyOctal = false): big
   return neg ? -v : v;
 }
 
-const FLOAT_RE = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?|nan)$/i;
+/** The C unpickler reads a text operand as a C string: it ends at the first NUL (strtol, PyLong_FromString and PyOS_string_to_double all stop there). */
+function cString(text: string): string {
+  const nul = text.indexOf("\0");
+  return nul < 0 ? text : text.slice(0, nul);
+}
 
-/** True when PyOS_string_to_double would accept the whole FLOAT operand. */
+/**
+ * The INT, LONG, GET and PUT operands as either unpickler reads them: the C one (text up to the first NUL;
+ * INT tries strtol with base 0, so "010" is octal, then PyLong_FromString) or the pure-Python one (int(line, 0)
+ * of the whole line, whitespace stripped). A literal either accepts is accepted; undefined when neither does.
+ */
+export function readIntOperand(text: string, op: "INT" | "LONG" | "MEMO"): bigint | "big" | undefined {
+  const base = op === "MEMO" ? 10 : 0;
+  const c = cString(text);
+  const cText = op === "LONG" && c.endsWith("L") ? c.slice(0, -1) : c;
+  const viaC = parsePyInt(cText, base, op === "INT");
+  if (viaC !== undefined) return viaC;
+  const py = op === "LONG" && text.endsWith("L") ? text.slice(0, -1) : text;
+  return parsePyInt(py, base);
+}
+
+const FLOAT_RE = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?|nan)$/i;
+const PY_FLOAT_RE = /^[+-]?((\d+(_\d+)*(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)([eE][+-]?\d+(_\d+)*)?|inf(inity)?|nan)$/i;
+
+/**
+ * True when either unpickler accepts the FLOAT operand: the C one parses the text up to the first NUL with
+ * PyOS_string_to_double (no surrounding whitespace), the pure-Python one calls float(line) (whitespace
+ * stripped, underscores between digits allowed).
+ */
 export function isPyFloat(text: string): boolean {
-  return text.length <= 4096 && FLOAT_RE.test(text);
+  return FLOAT_RE.test(cString(text)) || PY_FLOAT_RE.test(text.replace(WS, ""));
 }

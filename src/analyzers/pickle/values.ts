@@ -6,6 +6,17 @@
 
 /** Containers keep at most this many items; the rest are only counted. */
 export const CONTAINER_KEEP = 64;
+/**
+ * Past CONTAINER_KEEP, containers still keep the items that could be called (imported names, call results,
+ * untracked values), up to this many: a callable hidden at position 65 of a hook dict or class namespace is
+ * followed like the first.
+ */
+export const MAX_KEPT_CALLABLES = 4096;
+
+/** True for values worth keeping past CONTAINER_KEEP: anything that is not plain data. */
+export function mayCall(v: Value): boolean {
+  return v.kind === "global" || v.kind === "call" || v.kind === "persistent" || v.kind === "opaque";
+}
 /** Text of str values is decoded only up to this many bytes; longer ones keep their bytes and length. */
 export const TEXT_CAP = 1024 * 1024;
 
@@ -27,6 +38,10 @@ export interface GlobalSite {
   useOffset: number | undefined;
   /** Opcode of that first call or rebuild. */
   useOpcode: string | undefined;
+  /** The constant arguments of the first call, as a reviewer reads them (truncated, escaped). */
+  args?: string;
+  /** Set for a name reached at load time through builtins.getattr (`Class.method`) rather than imported. */
+  via?: "getattr";
 }
 
 export interface NoneValue {
@@ -92,6 +107,8 @@ export interface CallValue {
   /** State applied by BUILD, if any. */
   state: Value | undefined;
   offset: number;
+  /** Values put into the instance by SETITEM(S) / APPEND(S) / ADDITEMS (an OrderedDict of hooks…), as containers keep them. */
+  items?: Value[];
 }
 export interface PersistentValue {
   kind: "persistent";
@@ -246,4 +263,38 @@ export function describeValue(v: Value, depth = 0): string {
 function describeCallee(v: Value, depth: number): string {
   if (v.kind === "global") return v.site ? `${v.module}.${v.name}` : "an unresolved global";
   return describeValue(v, depth);
+}
+
+/** Longest text shown for one constant argument in evidence. */
+const ARG_TEXT = 200;
+
+/** One argument as a reviewer reads it: constants quoted and escaped (truncated), other values described. */
+function describeArg(v: Value, depth: number): string {
+  switch (v.kind) {
+    case "str": {
+      const t = strText(v);
+      if (t === undefined) return `<str of ${v.length} bytes>`;
+      return JSON.stringify(t.length > ARG_TEXT ? t.slice(0, ARG_TEXT) : t) + (t.length > ARG_TEXT ? `…(${t.length} chars)` : "");
+    }
+    case "bytes": {
+      const b = v.src.subarray(v.start, v.start + Math.min(v.length, ARG_TEXT));
+      return `b${JSON.stringify(b.toString("latin1"))}${v.length > ARG_TEXT ? `…(${v.length} bytes)` : ""}`;
+    }
+    case "int":
+      return v.value === undefined ? "<int>" : v.value.toString();
+    case "tuple":
+    case "list":
+      if (depth > 1) return `${v.kind} of ${v.count}`;
+      return `${v.kind === "tuple" ? "(" : "["}${v.items.slice(0, 6).map((x) => describeArg(x, depth + 1)).join(", ")}${v.count > 6 ? ", …" : ""}${v.kind === "tuple" ? ")" : "]"}`;
+    case "global":
+      return v.site ? `${v.module}.${v.name}` : "<unresolved global>";
+    default:
+      return describeValue(v, 2);
+  }
+}
+
+/** The arguments of a call for evidence: `("rm -rf /", 1)`; at most 600 characters. */
+export function describeArgs(args: readonly Value[]): string {
+  const text = `(${args.slice(0, 8).map((a) => describeArg(a, 0)).join(", ")}${args.length > 8 ? ", …" : ""})`;
+  return text.length > 600 ? `${text.slice(0, 600)}…` : text;
 }

@@ -121,4 +121,48 @@ export const PICKLE_RULES: readonly RuleDefinition[] = [
     owasp: OWASP,
     remediation: "Find out what the extra bytes are; re-save the model from a trusted environment so the file holds only the model.",
   },
+  {
+    id: "pickle/computed-call",
+    title: "Pickle calls a value computed at load time",
+    severity: "high",
+    description:
+      "A call opcode (or a known callable handed the value) calls or instantiates something that is not an imported name: the result of another call, a class made by builtins.type, an attribute fetched with getattr from something computed, or a value the analysis could not track. Picklers write calls of imported names only; what this value turns out to be is decided at load time, so the scan cannot vouch for what runs.",
+    cwe: ["CWE-502", "CWE-94"],
+    atlas: HIDDEN_PAYLOAD,
+    owasp: OWASP,
+    remediation: DO_NOT_LOAD,
+  },
+  {
+    id: "pickle/frame-divergence",
+    title: "Loaders read the pickle's frames differently",
+    severity: "critical",
+    description:
+      "An operand runs past the end of its FRAME, or a joblib array is rebuilt inside a frame that goes on after it. CPython's C unpickler reading a file, pickle.loads, the pure-Python unpickler and joblib.load then run different opcodes from the same bytes. No pickler writes this; it is how a payload shows one reading to a scanner and another to the loader. Every reading was analysed; this finding reports the divergence itself.",
+    cwe: ["CWE-502", "CWE-436"],
+    atlas: HIDDEN_PAYLOAD,
+    owasp: OWASP,
+    remediation: DO_NOT_LOAD,
+  },
+  {
+    id: "pickle/loader-dos",
+    title: "Pickle would exhaust the loader's memory",
+    severity: "medium",
+    description:
+      "The pickle stores a memo index so large that CPython's C unpickler allocates gigabytes for its memo table when loading it (a memo bomb). It runs no code, but loading it takes down the process that loads it. Severity is medium because it is denial of service, not code execution; gate on medium where availability matters.",
+    cwe: ["CWE-400", "CWE-789"],
+    atlas: ["AML.T0029"],
+    owasp: OWASP,
+    remediation: "Do not load the file in a shared process; re-save the model from a trusted environment.",
+  },
+  {
+    id: "pickle/memo-overflow",
+    title: "Pickle memo larger than the analysis tracks",
+    severity: "low",
+    description:
+      "The pickle stores more memo entries than ScanLimits.maxPickleMemo. The analysis goes on without the values past the limit: anything later called through one of them is reported as a call of an untracked value (high), so nothing that runs is missed, but those values are not described.",
+    cwe: ["CWE-400"],
+    atlas: ["AML.T0029"],
+    owasp: OWASP,
+    remediation: "Raise the limit (--limit maxPickleMemo=N) to describe every value.",
+  },
 ];
