@@ -1,5 +1,7 @@
 import { LimitError } from "../../core/errors.js";
-import type { VirtualFile } from "../../core/virtual-file.js";
+import { createBufferSource } from "../../core/source.js";
+import { createMemberFile, type VirtualFile } from "../../core/virtual-file.js";
+import type { EmbeddedBlob } from "../keras/torch-module.js";
 import type { Analyzer, AnalyzerContext, Issue } from "../analyzer.js";
 import { inspectConfigText } from "./inspect.js";
 import { startsLikeTemplate, TEMPLATE_FILE_NAME } from "./templates.js";
@@ -23,6 +25,19 @@ function isStructured(head: string, name: string): boolean {
   return t.startsWith("{") || t.startsWith("[") || startsLikeTemplate(t) || TEMPLATE_FILE_NAME.test(name) || /\.(?:json|ya?ml)$/i.test(name);
 }
 
+/** Blobs the config makes a loader deserialise: each is reported and scanned as a member of the config. */
+async function scanEmbedded(file: VirtualFile, ctx: AnalyzerContext, blobs: EmbeddedBlob[]): Promise<void> {
+  for (const blob of blobs) {
+    ctx.report("keras/torch-module", {
+      message: blob.bytes
+        ? `${file.name}: ${blob.path} is a torch.save blob (${blob.bytes.length} bytes) that Keras's TorchModuleWrapper hands to torch.load(weights_only=False); it was decoded and scanned as ${JSON.stringify(blob.member)}`
+        : `${file.name}: ${blob.path} is handed to torch.load(weights_only=False) by Keras's TorchModuleWrapper, but ${blob.problem ?? "it could not be decoded"}; it was not verified`,
+      evidence: { where: file.name, path: blob.path, ...(blob.bytes ? { bytes: blob.bytes.length } : {}) },
+    });
+    if (blob.bytes) await ctx.scanMember(createMemberFile(file, blob.member, createBufferSource(blob.bytes)));
+  }
+}
+
 /**
  * JSON, YAML and text: Hugging Face configs (auto_map, chat templates), Keras model configs,
  * standalone Jinja templates, instantiate targets, credentials, shell commands and endpoints.
@@ -35,7 +50,8 @@ export const configAnalyzer: Analyzer = {
     const sink = (issue: Issue): void => {
       ctx.report(issue.ruleId, issue);
     };
-    const options = { checkDeadline: () => ctx.checkDeadline() };
+    const blobs: EmbeddedBlob[] = [];
+    const options = { checkDeadline: () => ctx.checkDeadline(), embedded: (b: EmbeddedBlob) => void blobs.push(b), maxEmbeddedBytes: ctx.limits.maxMemberBytes };
     const configLimit = Math.min(MAX_CONFIG_BYTES, ctx.limits.maxMemberBytes);
     const textLimit = Math.min(MAX_TEXT_BYTES, configLimit);
     if (size > textLimit) {
@@ -56,6 +72,10 @@ export const configAnalyzer: Analyzer = {
     }
     const text = decode(await file.source.read(0, size));
     ctx.checkDeadline();
-    inspectConfigText(text, file.name, sink, options);
+    try {
+      inspectConfigText(text, file.name, sink, options);
+    } finally {
+      await scanEmbedded(file, ctx, blobs);
+    }
   },
 };

@@ -232,19 +232,19 @@ describe("YAML", () => {
     expect(() => inspect(lines.join("\n"), "bomb.yaml")).toThrow(LimitError);
   });
 
-  it("invalid YAML named .yaml is a low note; YAML-looking prose is not", () => {
+  it("invalid YAML named .yaml is a medium finding (not verified); YAML-looking prose is not", () => {
     const issues = inspect("key: [unclosed\n  - x: : y\n", "broken.yaml");
     expect(ids(issues)).toEqual(["hf/invalid-config"]);
-    expect(severityOf(issues[0]!)).toBe("low");
+    expect(severityOf(issues[0]!)).toBe("medium");
     expect(inspect("Note: this is text.\nIt: has colons.\n", "README.md")).toEqual([]);
   });
 });
 
 describe("other content", () => {
-  it("invalid JSON named .json is a low note; JSON lines are not", () => {
+  it("invalid JSON named .json is a medium finding (not verified); JSON lines are not", () => {
     const issues = inspect('{"a": 1,,}', "config.json");
     expect(ids(issues)).toEqual(["hf/invalid-config"]);
-    expect(severityOf(issues[0]!)).toBe("low");
+    expect(severityOf(issues[0]!)).toBe("medium");
     expect(inspect('{"a": 1}\n{"a": 2}\n', "train.jsonl")).toEqual([]);
   });
 

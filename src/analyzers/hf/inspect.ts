@@ -4,6 +4,8 @@ import { getRule } from "../../rules/catalog.js";
 import type { Issue } from "../analyzer.js";
 import { analyzeChatTemplate } from "../jinja/chat-template.js";
 import { analyzeKerasConfig, isKerasConfig } from "../keras/config.js";
+import { parsePythonJson } from "../keras/python-json.js";
+import { findTorchModuleBlobs, type EmbeddedBlob } from "../keras/torch-module.js";
 import { analyzeFormatManifest } from "../unsupported/manifests.js";
 import { findCodeReferences, type CodeReference } from "./code-refs.js";
 import { formatPath, nearestKey, walkConfig } from "./config-tree.js";
@@ -21,6 +23,22 @@ export type IssueSink = (issue: Issue) => void;
 export interface InspectOptions {
   /** Called now and then during long walks; throws LimitError when the time budget is spent. */
   checkDeadline?: () => void;
+  /** Receives blobs a loader decodes and deserialises (Keras TorchModuleWrapper modules); the caller scans them. */
+  embedded?: (blob: EmbeddedBlob) => void;
+  /** Largest embedded blob decoded (default 512 MiB). */
+  maxEmbeddedBytes?: number;
+}
+
+/**
+ * A chat template a loader renders whose parse failed is never below medium: "Jinja2 refuses it too" is this
+ * parser's judgement from a lexical scan, and when it is wrong the template's content, unverified, runs with
+ * every prompt.
+ */
+function renderedTemplateIssue(issue: Issue): Issue {
+  if (issue.ruleId === "jinja/unparseable" && issue.severity !== undefined && severityRank(issue.severity) < severityRank("medium")) {
+    return { ...issue, severity: "medium", message: `${issue.message} (medium: a loader renders this field, and the verdict that Jinja2 refuses it comes from a lexical scan)` };
+  }
+  return issue;
 }
 
 /** Strings shorter than this cannot hold any pattern we look for; skipping them keeps vocabularies cheap. */
@@ -68,7 +86,7 @@ function reportTemplates(root: unknown, where: string, sink: IssueSink): void {
     const label = `${where}: ${site.where}`;
     const issues = analyzeChatTemplate(site.source, label);
     if (site.rendered) {
-      for (const issue of issues) sink(issue);
+      for (const issue of issues) sink(renderedTemplateIssue(issue));
       continue;
     }
     const worst = issues.reduce((m, i) => Math.max(m, issueSeverityRank(i)), -1);
@@ -88,7 +106,10 @@ function reportTemplates(root: unknown, where: string, sink: IssueSink): void {
  * configs, format manifests, instantiate targets, credentials, shell commands and fetched endpoints.
  */
 export function inspectConfigValue(root: unknown, where: string, sink: IssueSink, options: InspectOptions = {}): void {
-  if (isKerasConfig(root)) for (const issue of analyzeKerasConfig(root, where)) sink(issue);
+  if (isKerasConfig(root)) {
+    for (const issue of analyzeKerasConfig(root, where)) sink(issue);
+    if (options.embedded) for (const blob of findTorchModuleBlobs(root, options.maxEmbeddedBytes ?? 512 * 1024 * 1024)) options.embedded(blob);
+  }
   for (const issue of analyzeFormatManifest(root, where)) sink(issue);
   reportCodeReferences(findCodeReferences(root), where, sink);
   reportTemplates(root, where, sink);
@@ -181,16 +202,26 @@ export function inspectConfigText(text: string, name: string, sink: IssueSink, o
     } catch {
       // Not JSON after all (JSON lines, JSON5, a template…): checked as text below.
     }
+    if (!parsed) {
+      // Python's json module, which transformers and Keras read configs with, also takes NaN and Infinity.
+      try {
+        value = parsePythonJson(body);
+        parsed = true;
+      } catch (e) {
+        if (e instanceof LimitError) throw e;
+      }
+    }
     if (parsed) {
       inspectConfigValue(value, name, sink, options);
       return;
     }
     if (/\.json$/i.test(name)) {
-      sink({ ruleId: "hf/invalid-config", message: `${name}: not valid JSON; checked as plain text only`, evidence: { where: name } });
+      sink({ ruleId: "hf/invalid-config", message: `${name}: not valid JSON (not even for Python's json module); checked as plain text only`, evidence: { where: name } });
     }
   }
   if (templateName || startsLikeTemplate(trimmed)) {
-    for (const issue of analyzeChatTemplate(body, name)) sink(issue);
+    // chat_template.jinja and additional_chat_templates/*.jinja are rendered by transformers.
+    for (const issue of analyzeChatTemplate(body, name)) sink(templateName ? renderedTemplateIssue(issue) : issue);
     return;
   }
   const yamlName = /\.ya?ml$/i.test(name);

@@ -133,9 +133,12 @@ export const HF_RULES: readonly RuleDefinition[] = [
   {
     id: "hf/invalid-config",
     title: "Configuration file could not be parsed",
-    severity: "low",
+    // medium, not low: a config a loader reads (config.json auto_map, tokenizer_config.json chat_template) that
+    // modelgate cannot parse was not verified — its custom-code references and templates were only seen as text,
+    // and a loader more lenient than the parser (another JSON or YAML library) may still read them.
+    severity: "medium",
     description:
-      "A file named like JSON or YAML configuration does not parse. It holds no code, but loaders will fail on it and its content was only checked as plain text.",
+      "A file named like JSON or YAML configuration does not parse, not even as Python's json module reads it (NaN, Infinity). Its custom-code references (auto_map) and chat templates were only checked as plain text, so they were not verified; loaders built on stricter parsers fail on it, more lenient ones may still act on it.",
     cwe: ["CWE-20"],
     atlas: [],
     owasp: [],

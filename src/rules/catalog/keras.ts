@@ -22,6 +22,18 @@ export const KERAS_RULES: readonly RuleDefinition[] = [
       "Do not load the model with safe_mode=False. Rebuild it with the function written as a registered Layer subclass in code you control, then save it again.",
   },
   {
+    id: "keras/torch-module",
+    title: "Keras layer deserialises an embedded torch.save blob",
+    severity: "high",
+    description:
+      "A TorchModuleWrapper layer carries the wrapped torch.nn.Module as a base64 torch.save blob in its config; Keras hands it to torch.load(weights_only=False), which unpickles it (CVE-2025-49655: Keras before 3.11 did so even in safe mode). The blob is decoded and scanned like any pickle or PyTorch file; its own findings are listed under it. High even when they are clean: the module's classes are rebuilt by pickle.",
+    cwe: ["CWE-502"],
+    atlas: EMBEDDED_CODE,
+    owasp: OWASP,
+    remediation:
+      "Load the model only with Keras ≥ 3.11 in safe mode (the default), which refuses the blob; or rebuild the wrapped module in code and save its weights as safetensors.",
+  },
+  {
     id: "keras/module-injection",
     title: "Keras config imports a dangerous Python module",
     severity: "critical",
