@@ -114,7 +114,7 @@ export function detectFormat(s: Sniff): FormatId {
   if (unverified) return unverified.format;
   if (isBzip2(h)) return "bzip2";
   if (isSafetensors(h, s.size)) return "safetensors";
-  if (looksLikePickle(h)) return "pickle";
+  if (looksLikePickle(h, s.size)) return "pickle";
   if (isTarChecksum(h)) return "tar";
   // Protobuf has no magic: these walk the head against the ONNX / TensorFlow schemas (strict, cheap).
   if (looksLikeOnnx(h, s.size, s.name)) return "onnx";

@@ -106,7 +106,7 @@ async function scanVirtual(file: VirtualFile, state: FileScanState, container: s
   } catch (e) {
     report.findings.push(errorFinding(e, report, file.member));
   }
-  if (ctx && head && !PICKLE_VIEW_FORMATS.has(report.format) && looksLikePickle(head)) await pickleView(file, report, ctx);
+  if (ctx && head && !PICKLE_VIEW_FORMATS.has(report.format) && looksLikePickle(head, file.source.size)) await pickleView(file, report, ctx);
 }
 
 /** What unknown content is: ordinary data (a note), or binary content nothing verified (medium; high when a loader opens such names). */

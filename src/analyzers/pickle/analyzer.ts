@@ -226,7 +226,7 @@ class PickleFileAnalysis {
       // Which argument holds the pickle depends on the loader; every one that is a pickle (or a zip) is followed.
       for (const arg of call.args) {
         const data = constantBytes(arg, this.ctx.limits.maxMemberBytes);
-        if (data === undefined || !(isZip(data) || looksLikePickle(data.subarray(0, 512)))) continue;
+        if (data === undefined || !(isZip(data) || looksLikePickle(data.subarray(0, 512), data.length))) continue;
         analysed.add(data);
         if (check) {
           if (isZip(data)) check.unverifiable = true;

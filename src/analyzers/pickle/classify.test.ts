@@ -148,7 +148,7 @@ describe("classifyGlobal: globals the corpus's malicious samples use", () => {
   });
 
   it("the ML-looking decoys next to the payloads stay safe, so the payload is what gets reported", () => {
-    for (const [m, n] of [["torch", "FloatStorage"], ["collections", "OrderedDict"], ["torch._utils", "_rebuild_tensor_v2"], ["torch.nn", "Linear"]] as const) {
+    for (const [m, n] of [["torch", "FloatStorage"], ["collections", "OrderedDict"], ["torch._utils", "_rebuild_tensor_v2"], ["torch.nn.modules.linear", "Linear"]] as const) {
       expect(classifyGlobal(m, n), `${m}.${n}`).toEqual({ kind: "safe" });
     }
   });
@@ -186,7 +186,6 @@ describe("classifyGlobal: globals real model files use", () => {
     ["numpy.random.mtrand", "RandomState", "RandomState class"],
     ["copyreg", "__newobj__", "protocol 2 objects"],
     ["copyreg", "__newobj_ex__", "protocol 4 objects with kwargs"],
-    ["_collections", "deque", "C module of deque"],
     ["torch", "bfloat16", "dtype"],
     ["torch._utils", "_rebuild_parameter_with_state", "torch 2 parameters"],
     ["torch._tensor", "_rebuild_from_type_v2", "tensor subclasses"],
@@ -354,7 +353,6 @@ describe("classifyGlobal: deny wins over allow", () => {
   it("no explicitly allowlisted name is also denied (a reviewer would have to pick one)", () => {
     const contradictions: string[] = [];
     for (const entry of PICKLE_ALLOWLIST) {
-      if (entry.names === "*") continue;
       for (const name of entry.names) {
         if (classifyGlobal(entry.module, name).kind !== "safe") contradictions.push(`${entry.module}.${name}`);
       }
@@ -407,7 +405,10 @@ describe("classifyGlobal: unknowns", () => {
     ["builtins", "memoryview"],
     ["email.message", "Message"],
     ["urllib.parse", "urlparse"],
-    ["torch", "FloatTensor"],
+    ["torch.nn", "Linear"],
+    ["sklearn.utils.discovery", "Path"],
+    ["sklearn.utils._available_if", "MethodType"],
+    ["_collections", "deque"],
     ["torch.utils.data", "DataLoader"],
     ["scipy.stats._continuous_distns", "norm_gen"],
     ["transformers.models.bert.modeling_bert", "BertModel"],
@@ -458,8 +459,7 @@ describe("pickle deny/allow data", () => {
     for (const entry of PICKLE_ALLOWLIST) {
       expect(entry.module, JSON.stringify(entry)).toMatch(identifierPath);
       expect(entry.reason.length, entry.module).toBeGreaterThan(10);
-      if (entry.names !== "*") for (const name of entry.names) expect(name, entry.module).toMatch(identifierPath);
-      if (entry.classesOnly === true) expect(entry.names, entry.module).toBe("*");
+      for (const name of entry.names) expect(name, entry.module).toMatch(identifierPath);
     }
   });
 

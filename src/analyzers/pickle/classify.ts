@@ -16,10 +16,17 @@
  *    the modules they import (pathlib.os is os) → dangerous when one is denied.
  * 6. A path that names a module rather than an attribute (`torch` + `_utils`) → dangerous: standard pickling
  *    never writes module objects, and BUILD/SETITEM on one overwrites the functions later calls run.
- * 7. The allowlist → safe.
+ * 7. The allowlist → safe: the exact `module.qualname` (after CPython's Python 2 renames only) is in the generated
+ *    list of classes and helpers defined in that module (pickle-allowlist.generated.ts) or in the reviewed hand
+ *    list (pickle-allowlist.ts). No wildcards, no submodules: a name reached through another module, or re-exported
+ *    by one, is not the name the list vouches for.
  * 8. Anything else → unknown.
+ *
+ * The denylist explains why a name is critical; the allowlist is the gate.
  */
-import { PICKLE_ALLOWLIST, type PickleAllowEntry } from "../../rules/data/pickle-allowlist.js";
+import { PICKLE_ALLOWLIST } from "../../rules/data/pickle-allowlist.js";
+import { GENERATED_ALLOWLIST_SOURCE, GENERATED_CLASSES, GENERATED_FUNCTIONS } from "../../rules/data/pickle-allowlist.generated.js";
+import { PYTHON_STDLIB_MODULES } from "../../rules/data/python-stdlib.js";
 import {
   PICKLE_DANGEROUS_ATTRIBUTES,
   PICKLE_DENYLIST,
@@ -116,6 +123,11 @@ const MODULE_ALIASES: Readonly<Record<string, string>> = {
   "pip._vendor": "pip",
 };
 
+/** CPython's _compat_pickle.IMPORT_MAPPING: the module a protocol 0-2 pickle's module name is imported as. */
+const COMPAT_IMPORTS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(MODULE_ALIASES).slice(0, Object.keys(MODULE_ALIASES).indexOf("__builtins__")),
+);
+
 /** CPython's _compat_pickle.NAME_MAPPING entries that change what a global means (module\tname → path). */
 const NAME_ALIASES: Readonly<Record<string, readonly [string, string]>> = {
   "__builtin__\txrange": ["builtins", "range"],
@@ -162,8 +174,6 @@ const SAFE: GlobalVerdict = Object.freeze({ kind: "safe" });
 const UNKNOWN: GlobalVerdict = Object.freeze({ kind: "unknown" });
 
 const SEGMENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
-const CLASS_SHAPED = /^_*[A-Z][A-Za-z0-9_]*$/;
-const CYTHON_UNPICKLE = /^__pyx_unpickle_[A-Za-z_][A-Za-z0-9_]*$/;
 
 interface DenyHit {
   entry: PickleDenyEntry;
@@ -185,11 +195,11 @@ for (const entry of PICKLE_DENYLIST) {
 
 const dangerousAttributes = new Map<string, PickleDangerousAttribute>(PICKLE_DANGEROUS_ATTRIBUTES.map((a) => [a.name, a]));
 
-const allowByModule = new Map<string, PickleAllowEntry[]>();
-for (const entry of PICKLE_ALLOWLIST) {
-  const list = allowByModule.get(entry.module) ?? [];
-  list.push(entry);
-  allowByModule.set(entry.module, list);
+/** Exact `module\u0000qualname` pairs the allowlists vouch for. */
+const allowed = new Set<string>();
+for (const entry of PICKLE_ALLOWLIST) for (const name of entry.names) allowed.add(`${entry.module}\u0000${name}`);
+for (const table of [GENERATED_CLASSES, GENERATED_FUNCTIONS]) {
+  for (const [module, names] of Object.entries(table)) for (const name of names) allowed.add(`${module}\u0000${name}`);
 }
 
 /** Every module the lists name, with all its parent packages: a global resolving to one is a module object. */
@@ -200,6 +210,7 @@ function addModuleAndParents(path: string): void {
 }
 for (const entry of PICKLE_DENYLIST) addModuleAndParents(entry.module);
 for (const entry of PICKLE_ALLOWLIST) addModuleAndParents(entry.module);
+for (const module of [...Object.keys(GENERATED_CLASSES), ...Object.keys(GENERATED_FUNCTIONS)]) addModuleAndParents(module);
 for (const target of Object.values(MODULE_ALIASES)) addModuleAndParents(target);
 
 function isDottedIdentifier(value: string): boolean {
@@ -236,26 +247,19 @@ function findDeny(path: string): DenyHit | undefined {
   return undefined;
 }
 
-function entryAllows(entry: PickleAllowEntry, name: string): boolean {
-  if (entry.names === "*") {
-    if (name.includes(".")) return false;
-    if (entry.classesOnly === true) return CLASS_SHAPED.test(name) || CYTHON_UNPICKLE.test(name);
-    return true;
-  }
-  return entry.names.includes(name);
+/** CPython's _compat_pickle renames (what find_class imports for a protocol 0-2 name); nothing else. */
+function compatRename(module: string, name: string): [string, string] {
+  const renamed = NAME_ALIASES[`${module}\t${name}`];
+  if (renamed !== undefined) return [renamed[0], renamed[1]];
+  return [Object.hasOwn(COMPAT_IMPORTS, module) ? COMPAT_IMPORTS[module]! : module, name];
 }
 
-function isAllowed(module: string, name: string): boolean {
-  const segments = module.split(".");
-  for (let i = segments.length; i >= 1; i--) {
-    const entries = allowByModule.get(segments.slice(0, i).join("."));
-    if (entries === undefined) continue;
-    for (const entry of entries) {
-      if (i < segments.length && entry.submodules !== true) continue;
-      if (entryAllows(entry, name)) return true;
-    }
-  }
-  return false;
+function isAllowed(rawModule: string, rawName: string): boolean {
+  const [module, name] = compatRename(rawModule, rawName);
+  // TorchScript archives name their classes __torch__.…; TorchScript resolves them from the archive itself,
+  // and Python's find_class cannot import a module of that name.
+  if (module === "__torch__" || module.startsWith("__torch__.")) return true;
+  return allowed.has(`${module}\u0000${name}`);
 }
 
 function dangerous(hit: DenyHit, resolved: string, raw: string): GlobalVerdict {
@@ -308,7 +312,7 @@ function classifyUncached(rawModule: string, rawName: string): GlobalVerdict {
     };
   }
 
-  if (isAllowed(module, name)) return SAFE;
+  if (isAllowed(rawModule, rawName)) return SAFE;
   return UNKNOWN;
 }
 
@@ -331,4 +335,16 @@ export function classifyGlobal(module: string, name: string): GlobalVerdict {
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, Object.isFrozen(verdict) ? verdict : Object.freeze(verdict));
   return verdict;
+}
+
+/**
+ * True when `module` belongs to code the allowlist generator introspected (the standard library and the
+ * libraries named in GENERATED_ALLOWLIST_SOURCE): a class there that is not on the allowlist exists wherever the
+ * file is loaded and was left out on purpose (it calls, opens or imports) or never reviewed. A module outside
+ * that set is code the scan has never seen — a user's own, or a library not installed where the list was made.
+ */
+export function isIntrospectedModule(module: string): boolean {
+  const [mapped] = compatRename(module, "");
+  const top = mapped.split(".", 1)[0]!;
+  return PYTHON_STDLIB_MODULES.has(top) || Object.hasOwn(GENERATED_ALLOWLIST_SOURCE.libraries, top);
 }

@@ -7,7 +7,7 @@ import type { Evidence } from "../../core/finding.js";
 import type { Severity } from "../../core/severity.js";
 import { severityRank } from "../../core/severity.js";
 import type { AnalyzerContext } from "../analyzer.js";
-import { classifyGlobal, type GlobalVerdict } from "./classify.js";
+import { classifyGlobal, isIntrospectedModule, type GlobalVerdict } from "./classify.js";
 import type { Anomaly, AnomalyKind, StreamResult } from "./machine.js";
 import type { GlobalSite } from "./values.js";
 
@@ -74,10 +74,20 @@ export interface ClassifiedGlobal {
   usage: "called" | "rebuilt" | "referenced";
 }
 
-/** How serious a classified name is, for summaries of nested pickles. */
+/**
+ * How serious a classified name is. An unknown name that is called is high. One that is instantiated without
+ * its constructor (NEWOBJ, cls.__new__(cls), then BUILD's __setstate__) is high when its module is one the
+ * allowlist generator introspected — the class exists wherever the file loads and was left out because it
+ * calls, opens or imports something, or was never reviewed — and medium when it is code the scan has never
+ * seen (a user's own class). One that is only referenced is medium.
+ */
 export function globalSeverity(g: ClassifiedGlobal): Severity | undefined {
   if (g.verdict.kind === "dangerous") return "critical";
-  if (g.verdict.kind === "unknown") return g.usage === "called" ? "high" : "medium";
+  if (g.verdict.kind === "unknown") {
+    if (g.usage === "called") return "high";
+    if (g.usage === "rebuilt" && isIntrospectedModule(g.module)) return "high";
+    return "medium";
+  }
   return undefined;
 }
 
@@ -168,6 +178,9 @@ export class PickleFindings {
       if (verdict.kind === "safe") continue;
       const { module, name } = t.site;
       const usage = usageOf(t);
+      // An attribute fetched with getattr and never called (an enum member, a class attribute) of a known-safe
+      // owner gives the pickle nothing: only calling it would.
+      if (t.site.via === "getattr" && usage === "referenced" && verdict.kind === "unknown" && this.ownerIsSafe(module, name)) continue;
       const evidence: Evidence = {
         module,
         name,
@@ -177,6 +190,8 @@ export class PickleFindings {
         imports: t.imports,
       };
       if (t.called > 0) evidence.calls = t.called;
+      if (t.site.args !== undefined) evidence.arguments = t.site.args;
+      if (t.site.via === "getattr") evidence.via = "builtins.getattr";
       if (t.rebuilt > 0) evidence.rebuilds = t.rebuilt;
       if (t.useOpcode !== undefined) evidence.useOpcode = t.useOpcode;
       if (t.streams > 1) evidence.streams = t.streams;
@@ -203,10 +218,16 @@ export class PickleFindings {
           evidence,
         });
       } else {
+        const severity = globalSeverity({ module, name, verdict, usage });
+        const why =
+          severity === "high"
+            ? `; ${module.split(".", 1)[0]} is installed wherever this loads and this class was left off the allowlist (it calls, opens or imports something at load, or was never reviewed), so its __new__/__setstate__/__del__ run unvouched`
+            : "";
         ctx.report("pickle/unknown-global-rebuilt", {
-          message: `${this.label}${module}.${name} is not a known-safe name and ${how}`,
+          message: `${this.label}${module}.${name} is not a known-safe name and ${how}${why}`,
           offset: t.site.offset,
           evidence,
+          ...(severity === "high" ? { severity } : {}),
         });
       }
     }
@@ -223,13 +244,22 @@ export class PickleFindings {
     this.anomalies.clear();
   }
 
+  private ownerIsSafe(module: string, name: string): boolean {
+    const dot = name.lastIndexOf(".");
+    return dot > 0 && this.classifier.classify(module, name.slice(0, dot)).kind === "safe";
+  }
+
   private streamNote(stream: number): string {
     return this.multiStream || stream > 0 ? ` in pickle stream ${stream + 1}` : "";
   }
 
   private describeUse(t: SiteTotal, usage: "called" | "rebuilt" | "referenced"): string {
     const parts: string[] = [];
-    parts.push(`is imported by ${t.site.opcode} at offset ${t.site.offset}${this.streamNote(t.stream)}`);
+    parts.push(
+      t.site.via === "getattr"
+        ? `is fetched at load time by builtins.getattr (${t.site.opcode} at offset ${t.site.offset})${this.streamNote(t.stream)}`
+        : `is imported by ${t.site.opcode} at offset ${t.site.offset}${this.streamNote(t.stream)}`,
+    );
     if (t.where) parts.push(`inside ${t.where}`);
     if (usage === "called") parts.push(`and called by ${t.useOpcode ?? "a call opcode"} at offset ${t.useOffset ?? "?"}${t.called > 1 ? ` (${plural(t.called, "call")})` : ""}`);
     else if (usage === "rebuilt") parts.push(`and rebuilt without its constructor by ${t.useOpcode ?? "NEWOBJ"} at offset ${t.useOffset ?? "?"}${t.rebuilt > 1 ? ` (${plural(t.rebuilt, "object")})` : ""}`);

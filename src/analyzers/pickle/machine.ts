@@ -127,6 +127,12 @@ export interface MachineOptions {
    * after the frame, in either mode.
    */
   frames?: "linear" | "c-file";
+  /**
+   * False when `buf` is only a prefix of the data (the sniff's head): a line without a newline is then cut off by
+   * the prefix, not by the end of the data. Default true: at the real end, the pure-Python unpickler's
+   * `readline()[:-1]` takes a last line without its newline and drops its final byte, and goes on.
+   */
+  atEof?: boolean;
 }
 
 export interface StreamResult {
@@ -156,6 +162,8 @@ export interface StreamResult {
   substreams: StreamResult[];
   /** Offset of the first operand that runs past the end of its FRAME (the readings of the C and Python unpicklers differ there). */
   frameCrossing: number | undefined;
+  /** When the stream ran out of bytes: how many bytes from the start of `buf` the failing operand needed (undefined for a line with no newline). */
+  needBytes: number | undefined;
 }
 
 /** The builtin type of plain data, for attributes fetched from it (`getattr("", "join")`). */
@@ -270,6 +278,7 @@ class PickleMachine {
       joblibArrays: 0,
       substreams: [],
       frameCrossing: undefined,
+      needBytes: undefined,
     };
   }
 
@@ -300,7 +309,10 @@ class PickleMachine {
 
   private need(n: number): void {
     if (this.frameEnd >= 0 && this.pos + n > this.frameEnd) this.crossFrame();
-    if (n > this.end - this.pos) this.fail(`pickle data was truncated: ${opcodeName(this.buf[this.opAt]!)} needs ${n} bytes, ${this.end - this.pos} remain`, this.opAt, true);
+    if (n > this.end - this.pos) {
+      this.res.needBytes = this.pos + n;
+      this.fail(`pickle data was truncated: ${opcodeName(this.buf[this.opAt]!)} needs ${n} bytes, ${this.end - this.pos} remain`, this.opAt, true);
+    }
   }
 
   /**
@@ -374,7 +386,16 @@ class PickleMachine {
       this.crossFrame();
       nl = this.buf.indexOf(0x0a, this.pos);
     }
-    if (nl < 0) this.fail(`pickle data was truncated: ${opcodeName(this.buf[this.opAt]!)} operand has no newline`, this.opAt, true);
+    if (nl < 0) {
+      // pickle._Unpickler (joblib, dill's pure-Python path) reads the last line without its newline and drops
+      // its final byte (`readline()[:-1]`): `cos\nsystemX` imports os.system, and INST then calls it.
+      if (this.opts.atEof !== false) {
+        const s = this.pos;
+        this.pos = this.end;
+        return [s, Math.max(s, this.end - 1)];
+      }
+      this.fail(`pickle data was truncated: ${opcodeName(this.buf[this.opAt]!)} operand has no newline`, this.opAt, true);
+    }
     const s = this.pos;
     this.pos = nl + 1;
     return [s, nl];
@@ -389,7 +410,7 @@ class PickleMachine {
   /** A GLOBAL/INST name line: strict UTF-8, not empty (CPython's bad_readline otherwise). */
   private nameLine(): string {
     const [s, e] = this.line();
-    if (e === s) this.fail(`${opcodeName(this.buf[this.opAt]!)} has an empty module or name`);
+    if (e === s) return "";
     let ascii = true;
     for (let i = s; i < e; i++) {
       if (this.buf[i]! >= 0x80) {
@@ -401,6 +422,21 @@ class PickleMachine {
     const text = decodeUtf8Strict(this.buf.subarray(s, e));
     if (text === undefined) this.fail(`${opcodeName(this.buf[this.opAt]!)} name is not valid UTF-8`);
     return text;
+  }
+
+  /**
+   * The module and name lines of GLOBAL/INST. An empty one is refused by the C unpickler, but the pure-Python
+   * one hands it to find_class, which imports the module before getattr(module, "") fails: the import is
+   * recorded, then the stream stops.
+   */
+  private readGlobal(): GlobalValue {
+    const module = this.nameLine();
+    const name = this.nameLine();
+    if (module === "" || name === "") {
+      if (module !== "") this.importGlobal(module, name);
+      this.fail(`${opcodeName(this.buf[this.opAt]!)} has an empty module or name`);
+    }
+    return this.importGlobal(module, name);
   }
 
   // ---- stack, marks and memo ------------------------------------------------------------------
@@ -1209,9 +1245,7 @@ class PickleMachine {
         // -- imports and calls
         case 0x63: {
           // GLOBAL
-          const module = this.nameLine();
-          const name = this.nameLine();
-          this.push(this.importGlobal(module, name));
+          this.push(this.readGlobal());
           break;
         }
         case 0x93: // STACK_GLOBAL
@@ -1258,9 +1292,7 @@ class PickleMachine {
         }
         case 0x69: {
           // INST
-          const module = this.nameLine();
-          const name = this.nameLine();
-          const cls = this.importGlobal(module, name);
+          const cls = this.readGlobal();
           const items = this.popMark();
           this.call("INST", cls, this.tupleOf(items, this.markCount), items, "called");
           break;

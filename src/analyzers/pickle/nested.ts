@@ -88,11 +88,11 @@ export function findEmbeddedPickle(data: Buffer, maxBytes: number): EmbeddedPick
   if (data[0] === 0xc2 && data[1] === 0x80) {
     if (data.length > maxBytes * 2) return undefined;
     const bytes = latin1FromUtf8(data);
-    if (bytes && plausiblePickle(bytes) && looksLikePickle(bytes.subarray(0, PROBE_BYTES))) return { encoding: "latin1", data: bytes };
+    if (bytes && plausiblePickle(bytes) && looksLikePickle(bytes.subarray(0, PROBE_BYTES), bytes.length)) return { encoding: "latin1", data: bytes };
     return undefined;
   }
   if (plausiblePickle(data)) {
-    return looksLikePickle(data.subarray(0, PROBE_BYTES)) ? { encoding: "raw", data } : undefined;
+    return looksLikePickle(data.subarray(0, PROBE_BYTES), data.length) ? { encoding: "raw", data } : undefined;
   }
   const trimmed = trimAscii(data);
   if (trimmed.length >= 24 && trimmed.length % 2 === 0 && allMatch(trimmed, 64, isHexChar)) {

@@ -20,15 +20,21 @@ const DOTTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * name, or past a few good opcodes. Such a broken
  * pickle is then reported as unparseable, never passed as clean.
  */
-export function looksLikePickle(head: Buffer): boolean {
+export function looksLikePickle(head: Buffer, size = head.length): boolean {
   if (head.length < 2 || OPCODES[head[0]!] === undefined) return false;
-  const r = runStream(head, 0, { maxMemo: 4096, maxNesting: 4096, maxOps: SNIFF_OPS, joblib: false, describeErrors: false });
+  const atEof = head.length >= size;
+  const r = runStream(head, 0, { maxMemo: 4096, maxNesting: 4096, maxOps: SNIFF_OPS, joblib: false, describeErrors: false, atEof });
   if (r.completed || r.budgetExhausted) return true;
   // r.opcodes counts the opcode that failed.
   const good = r.opcodes - 1;
-  const imported = r.sites.some((site) => DOTTED_NAME.test(site.module) && DOTTED_NAME.test(site.name));
+  // An import of a well-formed module name happened (the name may be empty or odd: find_class still imports the module).
+  // Control bytes in the module name are no text file's first line, and find_class is still handed them.
+  const imported = r.sites.some((site) => DOTTED_NAME.test(site.module) || /[\0-\x08]/.test(site.module));
   // After a valid PROTO, one more good opcode, or an operand cut off by the end of the data (a length
   // field larger than what follows: a truncated or deliberately broken pickle).
   const afterProto = head[0] === 0x80 && (good >= 2 || (good >= 1 && r.truncated));
-  return afterProto || imported || good >= GOOD_OPS;
+  if (afterProto || imported || good >= GOOD_OPS) return true;
+  // The head is a prefix of a longer file and an operand runs past it: CPython reads operands of any length,
+  // so a first STRING/BINUNICODE/BINBYTES of 70 KiB is a pickle when its length fits in the file.
+  return !atEof && r.truncated && (r.needBytes === undefined || r.needBytes <= size);
 }

@@ -1,35 +1,26 @@
 /**
- * Reviewed allowlist of pickle globals that real, benign ML files import.
+ * Hand-reviewed pickle allowlist: the exact names that the generated list
+ * (pickle-allowlist.generated.ts, written by tools/pickle-allowlist/generate.py from the installed libraries)
+ * cannot produce — builtins and copyreg helpers, objects that are not classes (torch dtypes and layouts, pandas
+ * and pytz singletons), names of other library versions (numpy 2's numpy._core, scipy < 1.8's scipy.sparse.csr,
+ * torch 2 helpers) and libraries not installed where the list is generated (transformers, lightgbm). Where an
+ * entry was not seen in a file written by the library here, its reason says where it comes from.
  *
- * Every entry was seen in files written by the libraries themselves: test/fixtures/pickle-globals/
- * gen_real_globals.py saves torch state dicts, checkpoints and whole nn.Modules (zip and legacy formats),
- * TorchScript archives, scikit-learn estimators (pickle and joblib), xgboost models, pandas frames, scipy
- * sparse matrices, numpy arrays/random states and standard-library values, and lists what they import
- * (real-globals.json; the classifier test checks every one is "safe"). Entries not produced there (numpy 2
- * module names, lightgbm, HF training arguments, …) say where they come from in their reason.
- *
- * What "safe" means here: importing the global and calling it with any arguments a pickle can build gives the
+ * What "safe" means: importing the global and calling it with any arguments a pickle can build gives the
  * pickle no power it does not already have — no code from strings, no processes, files, network or imports by
- * name. A safe callable may call a callable it is handed (copyreg._reconstructor, _rebuild_from_type_v2): the
- * callable itself must then come from another global, which is classified on its own.
+ * name. What a safe callable does with its arguments (calls them, instantiates them, returns an attribute) is
+ * data beside it (pickle-effects.ts), so a global handed to it is classified on its own.
  *
- * Matching rules (applied by src/analyzers/pickle/classify.ts; deny entries always win):
- * - `module` is compared after alias normalisation (numpy._core → numpy.core, __builtin__ → builtins,
- *   copy_reg → copyreg, _collections → collections, sklearn.externals.joblib → joblib).
- * - `names: [...]` match exactly, dotted names included only when listed as such.
- * - `names: "*"` matches any undotted name; with `classesOnly`, only class-shaped names (CapWords, possibly
- *   after leading underscores) and Cython's `__pyx_unpickle_<Class>` helpers.
- * - `submodules: true` extends the entry to every module below `module`.
+ * Matching (src/analyzers/pickle/classify.ts; deny entries always win): `module` and each of `names` are compared
+ * exactly, after CPython's own Python 2 renames (__builtin__ → builtins, copy_reg → copyreg). No wildcards and
+ * no submodules: a name reached through another module (`sklearn.utils.discovery` + `Path`) is not this name. The
+ * one prefix rule is `__torch__`, TorchScript's class namespace, which Python's find_class cannot import.
  */
 
 export interface PickleAllowEntry {
   readonly module: string;
-  readonly names: "*" | readonly string[];
+  readonly names: readonly string[];
   readonly reason: string;
-  /** Also match every submodule of `module`. */
-  readonly submodules?: boolean;
-  /** With `names: "*"`: only class-shaped names and Cython unpickle helpers. */
-  readonly classesOnly?: boolean;
 }
 
 const TORCH_STORAGE_CLASSES = [
@@ -90,8 +81,6 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
   { module: "numpy.ma.mrecords", names: ["MaskedRecords", "_mrreconstruct"], reason: "masked record arrays rebuilt through _mrreconstruct" },
   { module: "numpy.random._pickle", names: ["__randomstate_ctor", "__generator_ctor", "__bit_generator_ctor"], reason: "random states and generators pickle through these constructors (sklearn estimators keep RandomState objects)" },
   { module: "numpy.random", names: ["__RandomState_ctor"], reason: "numpy < 1.17 spelling of the RandomState constructor" },
-  { module: "numpy.random", names: "*", submodules: true, classesOnly: true, reason: "RandomState, Generator and the bit generators (MT19937, PCG64, Philox, SFC64, SeedSequence): seeded state only" },
-  { module: "numpy.dtypes", names: "*", classesOnly: true, reason: "numpy >= 1.25 dtype classes (Float64DType, …)" },
 
   // ------------------------------------------------------------------------------------------ torch
   { module: "torch", names: TORCH_STORAGE_CLASSES, reason: "storage types named in torch.save's persistent ids (zip and legacy formats)" },
@@ -131,14 +120,6 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
   { module: "torch.serialization", names: ["_get_layout"], reason: "layout lookup by name used by sparse-tensor pickles" },
   { module: "torch.nn.parameter", names: ["Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer"], reason: "parameters in whole-module saves" },
   {
-    module: "torch.nn.modules",
-    names: "*",
-    submodules: true,
-    classesOnly: true,
-    reason: "layer classes rebuilt by whole-module torch.save (cls.__new__ then __setstate__); constructing one only allocates parameters. Functions such as register_module_forward_hook are not class-shaped and stay unknown",
-  },
-  { module: "torch.nn", names: "*", classesOnly: true, reason: "the same layer classes re-exported as torch.nn.Linear, …" },
-  {
     module: "torch.nn.functional",
     names: [
       "relu", "relu6", "gelu", "silu", "mish", "elu", "selu", "celu", "leaky_relu", "rrelu", "glu", "hardtanh", "hardswish",
@@ -147,29 +128,15 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
     ],
     reason: "activation functions stored as attributes (TransformerEncoderLayer.activation = F.relu)",
   },
-  { module: "torch.optim", names: "*", submodules: true, classesOnly: true, reason: "optimizers and LR schedulers saved whole (their state is tensors and numbers)" },
   {
     module: "torch.jit._pickle",
     names: ["build_intlist", "build_doublelist", "build_boollist", "build_tensorlist", "build_tensor_from_id", "restore_type_tag"],
     reason: "TorchScript archives (data.pkl, constants.pkl) rebuild typed lists through these; they return their argument",
   },
-  {
-    module: "__torch__",
-    names: "*",
-    submodules: true,
-    reason: "TorchScript class names in TorchScript archives: resolved by TorchScript's own loader from the archive, and not importable by Python's pickle",
-  },
+
 
   // -------------------------------------------------------------------------------- scikit-learn
-  {
-    module: "sklearn",
-    names: "*",
-    submodules: true,
-    classesOnly: true,
-    reason:
-      "estimators, transformers and their helper types (Tree, loss and link classes, binners, BallTree/KDTree, Bunch). scikit-learn's API contract is that an estimator's __init__ only stores its parameters; the denylist wins for the modules that touch files, processes or joblib (datasets, utils._testing, utils._joblib)",
-  },
-  { module: "sklearn", names: ["newObj"], submodules: true, reason: "BallTree/KDTree/DistanceMetric __reduce__ helper: cls.__new__(cls)" },
+  { module: "sklearn", names: ["newObj"], reason: "BallTree/KDTree/DistanceMetric __reduce__ helper: cls.__new__(cls)" },
   { module: "joblib.numpy_pickle", names: ["NumpyArrayWrapper"], reason: "joblib's marker for an array stored inline after it; object arrays continue as a pickle in the same stream, which the joblib analyzer must scan" },
 
   // ------------------------------------------------------------------------------- xgboost, lightgbm
@@ -199,20 +166,6 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
     ],
     reason: "pandas data types re-exported at the top level",
   },
-  {
-    module: "pandas.core",
-    names: "*",
-    submodules: true,
-    classesOnly: true,
-    reason: "frames, series, indexes, block managers, extension arrays and dtypes; the denylist wins for eval/query (core.computation) and the DataFrame writer methods",
-  },
-  {
-    module: "pandas._libs",
-    names: "*",
-    submodules: true,
-    classesOnly: true,
-    reason: "Cython types behind timestamps, periods, intervals, offsets, sparse indexes and NA; the CSV parser (_libs.parsers) is not here",
-  },
   { module: "pandas.core.indexes.base", names: ["_new_Index"], reason: "Index.__reduce__ helper" },
   { module: "pandas.core.indexes.datetimes", names: ["_new_DatetimeIndex"], reason: "DatetimeIndex.__reduce__ helper" },
   { module: "pandas.core.indexes.period", names: ["_new_PeriodIndex"], reason: "PeriodIndex.__reduce__ helper" },
@@ -231,7 +184,6 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
       "csr_matrix", "csc_matrix", "coo_matrix", "lil_matrix", "dok_matrix", "bsr_matrix", "dia_matrix",
       "csr_array", "csc_array", "coo_array", "lil_array", "dok_array", "bsr_array", "dia_array", "spmatrix",
     ],
-    submodules: true,
     reason: "sparse matrices (TF-IDF outputs, one-hot encodings); the defining module varies by version (scipy.sparse._csr, .csr, ._arrays)",
   },
 
@@ -246,5 +198,51 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
     module: "transformers.trainer_utils",
     names: ["IntervalStrategy", "SchedulerType", "HubStrategy", "EvaluationStrategy", "SaveStrategy", "FSDPOption", "ShardedDDPOption"],
     reason: "enums stored inside TrainingArguments",
+  },
+
+  // --------------------------------------------------------------- other versions of the same libraries
+  {
+    module: "numpy._core.multiarray",
+    names: ["_reconstruct", "scalar"],
+    reason: "numpy 2 spelling of numpy.core.multiarray (numpy/_core/multiarray.py in numpy 2.0 and later)",
+  },
+  { module: "numpy._core.numeric", names: ["_frombuffer"], reason: "numpy 2 spelling of numpy.core.numeric._frombuffer" },
+  { module: "numpy._core.records", names: ["recarray", "record"], reason: "numpy 2 spelling of numpy.core.records" },
+  {
+    module: "numpy.dtypes",
+    names: [
+      "BoolDType", "ByteDType", "UByteDType", "ShortDType", "UShortDType", "IntDType", "UIntDType", "LongDType", "ULongDType",
+      "LongLongDType", "ULongLongDType", "Int8DType", "UInt8DType", "Int16DType", "UInt16DType", "Int32DType", "UInt32DType",
+      "Int64DType", "UInt64DType", "Float16DType", "Float32DType", "Float64DType", "LongDoubleDType", "Complex64DType",
+      "Complex128DType", "CLongDoubleDType", "ObjectDType", "BytesDType", "StrDType", "VoidDType", "DateTime64DType",
+      "TimeDelta64DType", "StringDType",
+    ],
+    reason: "numpy >= 1.25 dtype classes (numpy/dtypes.pyi): pickled when an estimator stores a dtype class",
+  },
+  {
+    module: "scipy.sparse.csr",
+    names: ["csr_matrix"],
+    reason: "scipy < 1.8 defined the sparse classes in public submodules; pickles written then name them there",
+  },
+  { module: "scipy.sparse.csc", names: ["csc_matrix"], reason: "scipy < 1.8 spelling (see scipy.sparse.csr)" },
+  { module: "scipy.sparse.coo", names: ["coo_matrix"], reason: "scipy < 1.8 spelling (see scipy.sparse.csr)" },
+  { module: "scipy.sparse.lil", names: ["lil_matrix"], reason: "scipy < 1.8 spelling (see scipy.sparse.csr)" },
+  { module: "scipy.sparse.dok", names: ["dok_matrix"], reason: "scipy < 1.8 spelling (see scipy.sparse.csr)" },
+  { module: "scipy.sparse.bsr", names: ["bsr_matrix"], reason: "scipy < 1.8 spelling (see scipy.sparse.csr)" },
+  { module: "scipy.sparse.dia", names: ["dia_matrix"], reason: "scipy < 1.8 spelling (see scipy.sparse.csr)" },
+  {
+    module: "torch._utils",
+    names: ["_rebuild_tensor_v3", "_rebuild_parameter_with_state", "_rebuild_nested_tensor", "_rebuild_device_tensor_from_cpu_tensor", "_rebuild_xla_tensor", "_rebuild_mps_tensor"],
+    reason: "torch 2 tensor rebuild helpers (torch/_utils.py in 2.x), same contract as _rebuild_tensor_v2",
+  },
+  {
+    module: "sklearn.externals.joblib.numpy_pickle",
+    names: ["NumpyArrayWrapper"],
+    reason: "scikit-learn < 0.23 vendored joblib as sklearn.externals.joblib; its estimators' .pkl files name the array wrapper there",
+  },
+  {
+    module: "pandas._libs.missing",
+    names: ["NA"],
+    reason: "the pd.NA singleton, pickled by name (an object, not a class, so the generator cannot list it)",
   },
 ];
