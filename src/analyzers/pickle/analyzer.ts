@@ -15,6 +15,13 @@ import { constantBytes, findEmbeddedPickle, type NestedEncoding } from "./nested
 import { looksLikePickle } from "./sniff.js";
 import { bigIntOf } from "./values.js";
 import { callEffectOf } from "../../rules/data/pickle-effects.js";
+import { stateRuleOf } from "../../rules/data/pickle-state-rules.js";
+import { compatRename } from "./classify.js";
+
+/** Effects are keyed by the names find_class imports: a protocol 0-2 `__builtin__.getattr` is builtins.getattr. */
+function effectOfRaw(module: string, name: string): ReturnType<typeof callEffectOf> {
+  return callEffectOf(...compatRename(module, name));
+}
 
 /** torch.serialization.MAGIC_NUMBER and PROTOCOL_VERSION of the legacy (pre-1.6, non-zip) format. */
 const TORCH_LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -96,7 +103,8 @@ class PickleFileAnalysis {
       checkDeadline: () => this.ctx.checkDeadline(),
       baseOffset,
       isNestedLoader: (m, n) => this.classifier.isNestedLoader(m, n),
-      effectOf: callEffectOf,
+      effectOf: effectOfRaw,
+      stateRuleOf: (m, n) => stateRuleOf(...compatRename(m, n)),
       extensions: this.extensions,
       onConstant: found
         ? (c: ConstantInfo) => {

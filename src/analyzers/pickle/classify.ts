@@ -248,7 +248,7 @@ function findDeny(path: string): DenyHit | undefined {
 }
 
 /** CPython's _compat_pickle renames (what find_class imports for a protocol 0-2 name); nothing else. */
-function compatRename(module: string, name: string): [string, string] {
+export function compatRename(module: string, name: string): [string, string] {
   const renamed = NAME_ALIASES[`${module}\t${name}`];
   if (renamed !== undefined) return [renamed[0], renamed[1]];
   return [Object.hasOwn(COMPAT_IMPORTS, module) ? COMPAT_IMPORTS[module]! : module, name];

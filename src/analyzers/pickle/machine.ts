@@ -17,6 +17,7 @@ import { LimitError, MalformedError, ModelgateError } from "../../core/errors.js
 import { isJoblibArrayWrapper, joblibArrayLayout } from "./joblib.js";
 import { HIGHEST_PROTOCOL, opcodeName } from "./opcodes.js";
 import type { PickleCallEffect } from "../../rules/data/pickle-effects.js";
+import type { PickleStateRule } from "../../rules/data/pickle-state-rules.js";
 import { decodeEscapedBytes, decodeRawUnicodeEscape, isPyFloat, readIntOperand } from "./text-operands.js";
 import {
   CONTAINER_KEEP,
@@ -30,6 +31,7 @@ import {
   decodeUtf8Strict,
   describeArgs,
   describeValue,
+  dictGet,
   intValue,
   isPlainData,
   mayCall,
@@ -66,7 +68,8 @@ export type AnomalyKind =
   | "computed-call"
   | "frame-divergence"
   | "loader-dos"
-  | "memo-overflow";
+  | "memo-overflow"
+  | "state-code";
 
 /** Something no pickler writes, found while interpreting a stream. */
 export interface Anomaly {
@@ -117,6 +120,8 @@ export interface MachineOptions {
   extensions?: Map<number, { module: string; name: string }>;
   /** Build a MalformedError with a message and offset for a failed stream (default true; the sniff turns it off). */
   describeErrors?: boolean;
+  /** Classes whose __setstate__ runs code from the state, and what a benign state looks like (pickle-state-rules.ts). */
+  stateRuleOf?: (module: string, name: string) => PickleStateRule | undefined;
   /** What a known-safe callable does with its arguments (src/rules/data/pickle-effects.ts). */
   effectOf?: (module: string, name: string) => PickleCallEffect | undefined;
   /**
@@ -647,7 +652,7 @@ class PickleMachine {
     if (c.kind !== "global" || c.site === undefined) return c.kind === "call" ? this.classOf(c, depth + 1) : undefined;
     const eff = this.opts.effectOf?.(c.module, c.name);
     if (eff?.returns === "instance0") return v.args.kind === "tuple" ? v.args.items[0] : undefined;
-    if (eff?.returns === "attribute" || eff?.returns === "class" || eff?.returns === "call0") return undefined;
+    if (eff?.returns === "attribute" || eff?.returns === "class" || eff?.returns === "call0" || eff?.returns === "namedType") return undefined;
     return c;
   }
 
@@ -670,6 +675,34 @@ class PickleMachine {
       "computed-call",
       `${opcode} ${how === "called" ? "calls" : "instantiates"} ${describeValue(callee)}, which is not an imported name the analysis can vouch for: whatever it turns out to be runs at load time`,
       { callee: describeValue(callee), how },
+    );
+  }
+
+  /**
+   * BUILD's state for classes whose __setstate__ runs code from it (scipy.stats distributions exec a template),
+   * and for classes that call a callable from it (functools.partial(func, args, kwds, dict)).
+   */
+  private checkState(inst: CallValue, state: Value): void {
+    const cls = this.classOf(inst);
+    if (cls?.kind !== "global" || cls.site === undefined) return;
+    const eff = this.opts.effectOf?.(cls.module, cls.name);
+    if (eff?.stateCalls !== undefined && state.kind === "tuple") {
+      const f = state.items[eff.stateCalls];
+      if (f !== undefined) this.invoke(f, itemsOf(state.items[eff.stateCalls + 1]), "called", 1);
+    }
+    const rule = this.opts.stateRuleOf?.(cls.module, cls.name);
+    if (rule === undefined) return;
+    const dict = state.kind === "tuple" ? state.items[0] : state;
+    const code = dict?.kind === "dict" ? dictGet(dict, rule.attribute) : undefined;
+    const text = asText(code);
+    if (code === undefined || (text !== undefined && rule.benign.test(text))) {
+      cls.site.vouched = (cls.site.vouched ?? 0) + 1;
+      return;
+    }
+    this.anomaly(
+      "state-code",
+      `BUILD gives ${cls.module}.${cls.name} a ${rule.attribute} that is not the one the library writes, and ${rule.reason}: ${text === undefined ? describeValue(code) : JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}…` : text)}`,
+      { module: cls.module, name: cls.name, attribute: rule.attribute, ...(text !== undefined ? { code: text.slice(0, 600) } : {}) },
     );
   }
 
@@ -802,6 +835,7 @@ class PickleMachine {
       }
       // BUILD calls the instance's __setstate__, or sets its attributes (through __setattr__ for slot state).
       this.touchInstance(inst);
+      this.checkState(inst, state);
       return;
     }
     if (isPlainData(inst) && state.kind !== "none") this.fail(`BUILD on ${describeValue(inst)}`);
@@ -929,6 +963,12 @@ class PickleMachine {
     let v: CallValue = { kind: "call", opcode, callee, args, state: undefined, offset: this.base + this.opAt };
     if (callee.kind === "global" && callee.site && argItems[0] !== undefined) {
       const eff = this.opts.effectOf?.(callee.module, callee.name);
+      const typeName = eff?.returns === "namedType" ? asText(argItems[0]) : undefined;
+      if (typeName !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(typeName)) {
+        // dill's _load_type("CodeType"): the type itself, classified by its name (types.CodeType; builtins.bytearray).
+        this.push(this.importGlobal(typeName.endsWith("Type") ? "types" : "builtins", typeName));
+        return;
+      }
       if (eff?.returns === "call0") {
         // ret = func(*args): what it returns is the result of that inner call, followed as such.
         const a = eff.calls?.[0]?.[1] ?? -1;

@@ -42,6 +42,8 @@ export interface GlobalSite {
   args?: string;
   /** Set for a name reached at load time through builtins.getattr (`Class.method`) rather than imported. */
   via?: "getattr";
+  /** BUILDs of its instances whose state a reviewed state rule vouched for (pickle-state-rules.ts). */
+  vouched?: number;
 }
 
 export interface NoneValue {

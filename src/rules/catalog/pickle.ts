@@ -165,4 +165,26 @@ export const PICKLE_RULES: readonly RuleDefinition[] = [
     owasp: OWASP,
     remediation: "Raise the limit (--limit maxPickleMemo=N) to describe every value.",
   },
+  {
+    id: "pickle/state-code",
+    title: "Pickle state carries code a library's __setstate__ runs",
+    severity: "critical",
+    description:
+      "The pickle rebuilds an instance of a library class whose __setstate__ executes code taken from the state (scipy.stats distributions exec() their _parse_arg_template), and the state holds something other than what the library itself writes there. Loading the file runs that code. The reviewed rules and the benign shapes they accept are in src/rules/data/pickle-state-rules.ts.",
+    cwe: ["CWE-502", "CWE-94"],
+    atlas: HIDDEN_PAYLOAD,
+    owasp: OWASP,
+    remediation: DO_NOT_LOAD,
+  },
+  {
+    id: "pickle/verified-state",
+    title: "Pickle rebuilds a class whose state was checked",
+    severity: "low",
+    description:
+      "The pickle rebuilds an instance of a library class whose __setstate__ runs code taken from the state (scipy.stats distributions), and the state holds exactly what the library writes there (its generated argument-parsing template), so nothing runs that the library would not. The note is kept because such classes are a known gadget: a state that differs is reported as pickle/state-code (critical).",
+    cwe: ["CWE-502"],
+    atlas: SUPPLY_CHAIN,
+    owasp: OWASP,
+    remediation: "No action needed; prefer formats without code where the model allows it.",
+  },
 ];

@@ -35,11 +35,12 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
     module: "builtins",
     names: [
       "set", "frozenset", "bytearray", "bytes", "complex", "slice", "range", "object", "int", "float", "str", "list",
-      "dict", "tuple", "bool", "type", "Ellipsis", "NotImplemented",
+      "dict", "tuple", "bool", "type", "Ellipsis", "NotImplemented", "getattr",
+      "abs", "max", "min", "pow", "round", "sum", "divmod",
       "long", "unicode", "xrange", "basestring",
     ],
     reason:
-      "value types rebuilt from their own data (protocols 0-2 spell them __builtin__.long/xrange/…); object is the base passed to copyreg._reconstructor; type(None) and type(...) pickle as builtins.type. memoryview, print and the functions are not here: no data file needs them",
+      "value types rebuilt from their own data (protocols 0-2 spell them __builtin__.long/xrange/…); object is the base passed to copyreg._reconstructor; type(None) and type(...) pickle as builtins.type. getattr (enum members and bound methods pickle as getattr(cls, name)) is followed by the machine: what it fetches is classified as Class.attr, and calling that is what counts. print is not here (a pickle that calls it is a proof-of-concept payload; skorch's PrintLog only references it, which is medium). memoryview and the other functions are not here: no data file needs them",
   },
   { module: "copyreg", names: ["_reconstructor", "__newobj__", "__newobj_ex__"], reason: "the helpers every protocol uses to rebuild instances: cls.__new__ then __setstate__/BUILD" },
   { module: "_codecs", names: ["encode"], reason: "protocols 0-2 write bytes as _codecs.encode(text, 'latin1'); it only re-encodes a string" },
@@ -245,4 +246,23 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
     names: ["NA"],
     reason: "the pd.NA singleton, pickled by name (an object, not a class, so the generator cannot list it)",
   },
+  { module: "functools", names: ["partial"], reason: "norm_layer=partial(LayerNorm, eps=…) in torchvision models, LR lambdas: the machine follows the callable it binds (pickle-effects.ts)" },
+  {
+    module: "dill._dill",
+    names: ["_load_type", "_create_array", "_create_namedtuple"],
+    reason: "dill's data helpers: a type from its own table by name (classified as that type when called), numpy arrays rebuilt through the callable they are handed (followed), namedtuple classes from identifiers",
+  },
+  {
+    module: "math",
+    names: ["pow", "exp", "log", "log2", "log10", "sqrt", "cos", "sin", "tan", "floor", "ceil", "fabs", "isclose", "prod", "hypot"],
+    reason: "pure numeric functions kept as LR-schedule factors (partial(math.pow, 0.95)); they compute on numbers only",
+  },
+  { module: "scipy.optimize._optimize", names: ["OptimizeResult"], reason: "a dict subclass of optimiser results, kept by statsmodels Holt-Winters results (scipy.optimize is not walked by the generator)" },
+  {
+    module: "torch.ao.nn.quantized.dynamic.modules.linear",
+    names: ["Linear"],
+    reason: "dynamically quantised Linear layers in whole-module saves (torch.ao is not walked by the generator; the class only stores packed weights)",
+  },
+  { module: "torch.ao.nn.quantized.modules.linear", names: ["Linear", "LinearPackedParams"], reason: "quantised Linear and its packed-weight holder; __setstate__ repacks tensors" },
+  { module: "torch", names: ["ScriptObject"], reason: "TorchScript custom-class objects (quantised packed params) restored by their registered C++ __setstate__ from tensors" },
 ];

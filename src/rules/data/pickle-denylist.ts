@@ -112,7 +112,6 @@ export const PICKLE_DENYLIST: readonly PickleDenyEntry[] = [
   { module: "builtins", names: ["open", "file"], category: "filesystem", reason: "opens any file for reading or writing" },
   { module: "builtins", names: ["__import__"], category: "dynamic-import", reason: "imports any module by name, the first step of most gadget chains" },
   { module: "builtins", names: ["reload"], category: "dynamic-import", reason: "Python 2: re-executes a module's code" },
-  { module: "builtins", names: ["getattr"], category: "gadget", reason: "reads any attribute by name: reaches os.system from any module object" },
   { module: "builtins", names: ["setattr"], category: "gadget", reason: "overwrites any attribute, e.g. a function that later runs" },
   { module: "builtins", names: ["delattr"], category: "gadget", reason: "deletes any attribute" },
   { module: "builtins", names: ["globals", "locals", "vars"], category: "gadget", reason: "returns a live namespace dict that can be read and overwritten" },
@@ -122,12 +121,6 @@ export const PICKLE_DENYLIST: readonly PickleDenyEntry[] = [
   { module: "builtins", names: ["help"], category: "process", reason: "pydoc help: imports modules by name and may spawn a pager process" },
   { module: "builtins", names: ["license", "copyright", "credits"], category: "filesystem", reason: "site helpers that read files and page them interactively, waiting on input" },
   { module: "builtins", names: ["exit", "quit"], category: "exit", reason: "raises SystemExit and stops the loading process" },
-  {
-    module: "builtins",
-    names: ["print"],
-    category: "gadget",
-    reason: "writes to the console: no data-only model needs it, and proof-of-concept payloads use it as the visible side effect of a call",
-  },
 
   // ------------------------------------------------------------------------------ processes and the OS
   {
@@ -249,7 +242,13 @@ export const PICKLE_DENYLIST: readonly PickleDenyEntry[] = [
   { module: "marshal", names: "*", category: "code-object", reason: "loads/dumps code objects from bytes" },
   { module: "cloudpickle", names: "*", category: "code-object", reason: "cloudpickle rebuilds functions from code objects (_make_function, _builtin_type('CodeType'), subimport)", ref: "GHSA-9m3x-qqw2-h32h" },
   { module: "cloudpickle", names: ["loads", "load"], category: "deserialization", reason: "cloudpickle.loads is pickle.loads: unpickles its bytes argument", nestedPickleArg: true },
-  { module: "dill", names: "*", category: "code-object", reason: "dill rebuilds functions and modules from code objects (_create_function, _create_code, _import_module, _load_type)" },
+  {
+    module: "dill._dill",
+    names: ["_create_function", "_create_code", "_create_cell", "_create_type", "_create_ftype", "_create_capsule", "_create_typing_tuple", "_getattr", "_getattribute", "_create_weakproxy", "_create_weakref"],
+    category: "code-object",
+    reason: "dill rebuilds functions, code objects, classes and capsules (raw pointers) from pickled parts, or reads attributes by name",
+  },
+  { module: "dill", names: ["source", "detect", "temp", "session"], category: "code-object", reason: "dill's modules that rebuild, find or run code (dill.source evaluates source, dill.temp writes files)" },
   { module: "dill", names: ["loads", "load", "load_session", "load_module", "load_module_asdict"], category: "deserialization", reason: "dill's loaders unpickle their argument with code objects allowed", nestedPickleArg: true },
   { module: "dill._dill", names: ["loads"], category: "deserialization", reason: "dill's loader unpickles its bytes argument with code objects allowed", nestedPickleArg: true },
   { module: "dill._dill", names: ["_import_module"], category: "dynamic-import", reason: "imports any module by name" },
@@ -300,7 +299,7 @@ export const PICKLE_DENYLIST: readonly PickleDenyEntry[] = [
   { module: "operator", names: ["methodcaller"], category: "gadget", reason: "methodcaller('system', cmd)(module) calls any method by name", ref: "GHSA-955r-x9j8-7rhh" },
   { module: "operator", names: ["itemgetter", "getitem"], category: "gadget", reason: "subscripting is the one operation pickle lacks: with any mapping (module dicts, __globals__) it reads arbitrary entries" },
   { module: "operator", names: ["call"], category: "gadget", reason: "calls any callable with any arguments" },
-  { module: "functools", names: ["partial", "partialmethod"], category: "gadget", reason: "binds arguments to any callable so the call happens later, out of the scanner's sight" },
+  { module: "functools", names: ["partialmethod"], category: "gadget", reason: "binds arguments to any callable so the call happens later, out of the scanner's sight" },
   { module: "functools", names: ["reduce"], category: "gadget", reason: "calls a function repeatedly over attacker data (e.g. reduce(getattr, path, module))" },
   { module: "_functools", names: "*", category: "gadget", reason: "C core of functools.partial/reduce" },
 
@@ -411,7 +410,7 @@ export const PICKLE_DENYLIST: readonly PickleDenyEntry[] = [
   // ---------------------------------------------------------------------------------- network
   { module: "socket", names: "*", category: "network", reason: "opens network connections and listening sockets" },
   { module: "ssl", names: "*", category: "network", reason: "opens TLS connections (get_server_certificate exfiltrates through DNS)" },
-  { module: "http", names: "*", category: "network", reason: "HTTP client and server (http.client.HTTPSConnection, http.server)" },
+  { module: "http", names: ["client", "server", "cookiejar", "cookies"], category: "network", reason: "HTTP client and server (http.client.HTTPSConnection, http.server); http.HTTPStatus, an enum, is not here" },
   { module: "urllib.request", names: "*", category: "network", reason: "fetches URLs (urlopen, urlretrieve writes files): SSRF and exfiltration" },
   { module: "urllib", names: ["urlopen", "urlretrieve", "URLopener", "FancyURLopener"], category: "network", reason: "Python 2 URL fetchers (mapped to urllib.request)" },
   { module: "requests", names: "*", category: "network", reason: "HTTP client (requests.get, Session)" },

@@ -21,7 +21,9 @@ export interface PickleCallEffect {
   /** Positional arguments it instantiates without their constructor (`cls.__new__(cls)`): the class's __new__, and whatever BUILD then runs. */
   readonly instantiates?: readonly number[];
   /** What the call returns, when the analysis must follow it: the result of one of its calls, an attribute, a new class, an instance of an argument. */
-  readonly returns?: "call0" | "attribute" | "class" | "instance0";
+  readonly returns?: "call0" | "attribute" | "class" | "instance0" | "namedType";
+  /** For a class: the item of BUILD's state tuple its __setstate__ stores as a callable and calls later (the next item holds its arguments). */
+  readonly stateCalls?: number;
   readonly reason: string;
 }
 
@@ -52,6 +54,19 @@ export const PICKLE_CALL_EFFECTS: Readonly<Record<string, PickleCallEffect>> = {
     reason: "type(name, bases, namespace) makes a class: the bases' code and every callable in the namespace (__init__, __setstate__, __del__…) run when the class is used",
   },
   "builtins.object": { reason: "object() and object.__new__ run nothing" },
+  "functools.partial": {
+    returns: "class",
+    reason: "partial(func, *args) binds a callable for later (an LR lambda, a norm_layer factory): func is classified as referenced, and calling the partial at load time is a call of a computed value",
+  },
+  "dill._dill._load_type": {
+    returns: "namedType",
+    reason: "returns a type from dill's own table by name (NoneType, CodeType, FunctionType…): what a later call of it builds is classified as that type",
+  },
+  "dill._dill._create_array": {
+    calls: [[0, 1]],
+    returns: "call0",
+    reason: "array = f(*args), then array.__setstate__(state): calls its first argument with the second",
+  },
   "copyreg._reconstructor": {
     calls: [[1, 2]],
     instantiates: [0],
