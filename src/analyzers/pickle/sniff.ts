@@ -29,7 +29,7 @@ export function looksLikePickle(head: Buffer, size = head.length): boolean {
   const good = r.opcodes - 1;
   // An import of a well-formed module name happened (the name may be empty or odd: find_class still imports the module).
   // Control bytes in the module name are no text file's first line, and find_class is still handed them.
-  const imported = r.sites.some((site) => DOTTED_NAME.test(site.module) || /[\0-\x08]/.test(site.module));
+  const imported = r.sites.some((site) => DOTTED_NAME.test(site.module) || hasControlBytes(site.module));
   // After a valid PROTO, one more good opcode, or an operand cut off by the end of the data (a length
   // field larger than what follows: a truncated or deliberately broken pickle).
   const afterProto = head[0] === 0x80 && (good >= 2 || (good >= 1 && r.truncated));
@@ -37,4 +37,9 @@ export function looksLikePickle(head: Buffer, size = head.length): boolean {
   // The head is a prefix of a longer file and an operand runs past it: CPython reads operands of any length,
   // so a first STRING/BINUNICODE/BINBYTES of 70 KiB is a pickle when its length fits in the file.
   return !atEof && r.truncated && (r.needBytes === undefined || r.needBytes <= size);
+}
+
+function hasControlBytes(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x09) return true;
+  return false;
 }
