@@ -22,13 +22,17 @@ export interface ScanLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<ScanLimits> = Object.freeze({
-  maxMemberBytes: 512 * 1024 * 1024,
-  maxTotalBytes: 4 * 1024 * 1024 * 1024,
+  // A benign file of up to 2 GiB (a legacy torch checkpoint read whole, a pickle, a decompressed joblib stream)
+  // passes with the defaults: limits bound the scanner, not legitimate model size.
+  maxMemberBytes: 2 * 1024 * 1024 * 1024,
+  maxTotalBytes: 8 * 1024 * 1024 * 1024,
   maxCompressionRatio: 200,
   ratioGraceBytes: 16 * 1024 * 1024,
   maxDepth: 8,
   maxMembers: 50_000,
-  maxPickleMemo: 1_000_000,
+  // Past this the machine goes on without tracking values (pickle/memo-overflow, low): a 50 MB pickle of a
+  // million small dicts memoizes about two million.
+  maxPickleMemo: 4_000_000,
   maxPickleNesting: 10_000,
   maxNestedPickles: 64,
   timeoutMs: 120_000,
