@@ -171,6 +171,9 @@ export interface StreamResult {
   needBytes: number | undefined;
 }
 
+/** Instance attributes the unpickler looks up and calls itself (see PickleMachine.plant). */
+const PLANTABLE = new Set(["__setstate__", "append", "extend", "add"]);
+
 /** The builtin type of plain data, for attributes fetched from it (`getattr("", "join")`). */
 const PLAIN_TYPE: Partial<Record<Value["kind"], string>> = {
   none: "NoneType",
@@ -780,7 +783,32 @@ class PickleMachine {
     }
   }
 
+  /**
+   * Attributes a BUILD sets on an instance that the unpickler itself later looks up on that instance and calls:
+   * `__setstate__` (the next BUILD), `append` / `extend` (APPEND(S) on a non-list), `add` (ADDITEMS on a non-set).
+   */
+  private plant(inst: CallValue, state: Value): void {
+    const dicts = state.kind === "tuple" ? state.items.slice(0, 2) : [state];
+    for (const d of dicts) {
+      if (d.kind !== "dict") continue;
+      for (let i = 0; i < d.keys.length; i++) {
+        const k = asText(d.keys[i]);
+        if (k !== undefined && PLANTABLE.has(k)) (inst.planted ??= new Map()).set(k, d.values[i]!);
+      }
+    }
+  }
+
   private addItems(target: Value, items: Value[], count: number): void {
+    if (target.kind === "call" && target.planted !== undefined) {
+      const op = opcodeName(this.buf[this.opAt]!);
+      // ADDITEMS calls add; APPEND and APPENDS call extend (the C unpickler) or append (the pure-Python one, and C
+      // when there is no extend).
+      const names = op === "ADDITEMS" ? ["add"] : ["extend", "append"];
+      for (const name of names) {
+        const method = target.planted.get(name);
+        if (method !== undefined) this.invoke(method, name === "extend" ? [{ kind: "list", items, count }] : items, "called", 0);
+      }
+    }
     if (target.kind === "set" || target.kind === "frozenset") {
       // Set items are hashed: an instance runs its class's __hash__ / __eq__.
       for (const item of items) if (item.kind === "call") this.touchInstance(item);
@@ -833,9 +861,16 @@ class PickleMachine {
         this.joblibArray(inst);
         return;
       }
-      // BUILD calls the instance's __setstate__, or sets its attributes (through __setattr__ for slot state).
+      // BUILD calls the instance's __setstate__ — looked up on the instance, so one an earlier BUILD planted there
+      // wins — or sets its attributes (through __setattr__ for slot state).
+      const planted = inst.planted?.get("__setstate__");
+      if (planted !== undefined) {
+        this.invoke(planted, [state], "called", 0);
+        return;
+      }
       this.touchInstance(inst);
       this.checkState(inst, state);
+      this.plant(inst, state);
       return;
     }
     if (isPlainData(inst) && state.kind !== "none") this.fail(`BUILD on ${describeValue(inst)}`);

@@ -111,6 +111,8 @@ export interface CallValue {
   offset: number;
   /** Values put into the instance by SETITEM(S) / APPEND(S) / ADDITEMS (an OrderedDict of hooks…), as containers keep them. */
   items?: Value[];
+  /** Attributes a BUILD set on the instance that the unpickler later calls (`__setstate__`, `append`, `extend`, `add`). */
+  planted?: Map<string, Value>;
 }
 export interface PersistentValue {
   kind: "persistent";
