@@ -55,7 +55,6 @@ export const PICKLE_CALL_EFFECTS: Readonly<Record<string, PickleCallEffect>> = {
   },
   "builtins.object": { reason: "object() and object.__new__ run nothing" },
   "functools.partial": {
-    returns: "class",
     reason: "partial(func, *args) binds a callable for later (an LR lambda, a norm_layer factory): func is classified as referenced, and calling the partial at load time is a call of a computed value",
   },
   "dill._dill._load_type": {
