@@ -9,7 +9,7 @@ import { severityRank, type Severity } from "../../core/severity.js";
 import { createBufferSource, readAll } from "../../core/source.js";
 import { createMemberFile, type VirtualFile } from "../../core/virtual-file.js";
 import type { Analyzer, AnalyzerContext, FindingInput } from "../analyzer.js";
-import { GlobalClassifier, PickleFindings, anomalySeverity, classifyStream, globalSeverity, maxSeverityOf, type ClassifiedGlobal } from "./findings.js";
+import { ALL_PICKLE_LOADERS, GlobalClassifier, PickleFindings, anomalySeverity, classifyStream, globalSeverity, maxSeverityOf, type ClassifiedGlobal } from "./findings.js";
 import { runStream, type Anomaly, type ConstantInfo, type MachineOptions, type StreamResult } from "./machine.js";
 import { constantBytes, findEmbeddedPickle, type NestedEncoding } from "./nested.js";
 import { looksLikePickle } from "./sniff.js";
@@ -154,7 +154,7 @@ class PickleFileAnalysis {
         // An operand runs past its FRAME: CPython's C unpickler reading a file reads these bytes differently.
         const cFound: FoundNested[] = [];
         const c = runStream(buf, pos, { ...this.machineOptions(baseOffset, cFound, chain, joblib), frames: "c-file" });
-        await onStream(onlyNew(c, r), out.streams, cFound.filter((f) => !found.some((k) => k.origin.offset === f.origin.offset)), "the stream as CPython's C unpickler reads it from a file");
+        await onStream(onlyNew(c, r), out.streams, cFound.filter((f) => !found.some((k) => k.origin.offset === f.origin.offset)), C_FILE_READING);
       }
       if (r.joblibArrays > 0) {
         out.joblib = true;
@@ -162,7 +162,7 @@ class PickleFileAnalysis {
         // opcodes. A genuine joblib file fails there at once (harmlessly); a crafted one may not.
         const plainFound: FoundNested[] = [];
         const plain = runStream(buf, pos, this.machineOptions(baseOffset, plainFound, chain, false));
-        await onStream(onlyNew(plain, r), out.streams, plainFound.filter((f) => !found.some((k) => k.origin.offset === f.origin.offset)), "the stream as pickle.load reads it (not joblib.load)");
+        await onStream(onlyNew(plain, r), out.streams, plainFound.filter((f) => !found.some((k) => k.origin.offset === f.origin.offset)), PLAIN_READING);
       }
       if (r.error) {
         out.failure = r.error;
@@ -190,7 +190,7 @@ class PickleFileAnalysis {
     let failure: ModelgateError | undefined;
     try {
       outcome = await this.readStreams(buf, this.base, [], true, async (r, index, found, reading) => {
-        this.findings.addStream(r, index, reading);
+        this.findings.addStream(r, index, reading, loadersOf(reading, r));
         await this.followNested(r, found, [], 0);
       });
       failure = outcome.failure;
@@ -389,6 +389,16 @@ function onlyNew(other: StreamResult, first: StreamResult): StreamResult {
     anomalies: other.anomalies.filter((a) => !known.has(`${a.kind}\u0000${a.offset}`)),
     loaderCalls: other.loaderCalls.filter((c) => !first.loaderCalls.some((k) => k.offset === c.offset)),
   };
+}
+
+const PLAIN_READING = "the stream as pickle.load reads it (not joblib.load)";
+const C_FILE_READING = "the stream as CPython's C unpickler reads it from a file";
+
+/** Which loaders a reading of a stream stands for (reported with every finding). */
+function loadersOf(reading: string, r: StreamResult): readonly string[] {
+  if (reading === PLAIN_READING) return ["pickle.load", "torch.load", "pandas.read_pickle", "numpy.load(allow_pickle=True)"];
+  if (reading === C_FILE_READING) return ["pickle.load", "torch.load", "pandas.read_pickle"];
+  return r.joblibArrays > 0 ? ["joblib.load"] : ALL_PICKLE_LOADERS;
 }
 
 function isZip(data: Buffer): boolean {

@@ -69,7 +69,12 @@ interface SiteTotal {
   where: string;
   /** BUILDs whose state a reviewed state rule vouched for. */
   vouched: number;
+  /** The loaders whose reading of the bytes reaches it. */
+  loaders: Set<string>;
 }
+
+/** Every loader that unpickles a plain pickle file (torch.load and numpy.load of a file that is neither zip nor npy). */
+export const ALL_PICKLE_LOADERS: readonly string[] = ["pickle.load", "torch.load", "joblib.load", "pandas.read_pickle", "numpy.load(allow_pickle=True)"];
 
 export interface ClassifiedGlobal {
   module: string;
@@ -123,7 +128,7 @@ function plural(n: number, word: string): string {
 /** Collects the globals and tricks of every stream in a file, then reports them once each. */
 export class PickleFindings {
   private readonly totals = new Map<string, SiteTotal>();
-  private readonly anomalies = new Map<string, { anomaly: Anomaly; count: number; stream: number }>();
+  private readonly anomalies = new Map<string, { anomaly: Anomaly; count: number; stream: number; loaders: Set<string> }>();
   private multiStream = false;
 
   constructor(
@@ -133,7 +138,7 @@ export class PickleFindings {
   ) {}
 
   /** Adds a stream (and the inline joblib object-array pickles it read) under its 0-based index. */
-  addStream(r: StreamResult, stream: number, where = ""): void {
+  addStream(r: StreamResult, stream: number, where = "", loaders: readonly string[] = ALL_PICKLE_LOADERS): void {
     if (stream > 0) this.multiStream = true;
     for (const site of r.sites) {
       const key = `${site.module}\u0000${site.name}`;
@@ -150,6 +155,7 @@ export class PickleFindings {
           streams: 1,
           where,
           vouched: site.vouched ?? 0,
+          loaders: new Set(loaders),
         });
       } else {
         t.imports += site.imports;
@@ -161,15 +167,18 @@ export class PickleFindings {
           t.useOpcode = site.useOpcode;
         }
         if (t.stream !== stream) t.streams++;
+        for (const l of loaders) t.loaders.add(l);
       }
     }
     for (const a of r.anomalies) {
       const key = `${a.kind}\u0000${a.message}`;
       const prev = this.anomalies.get(key);
-      if (prev) prev.count++;
-      else this.anomalies.set(key, { anomaly: a, count: 1, stream });
+      if (prev) {
+        prev.count++;
+        for (const l of loaders) prev.loaders.add(l);
+      } else this.anomalies.set(key, { anomaly: a, count: 1, stream, loaders: new Set(loaders) });
     }
-    for (const sub of r.substreams) this.addStream(sub, stream, "a joblib object array pickle");
+    for (const sub of r.substreams) this.addStream(sub, stream, "a joblib object array pickle", ["joblib.load"]);
   }
 
   /**
@@ -204,6 +213,7 @@ export class PickleFindings {
         stream: t.stream + 1,
         imports: t.imports,
       };
+      evidence.loaders = [...t.loaders].join(", ");
       if (t.called > 0) evidence.calls = t.called;
       if (t.site.args !== undefined) evidence.arguments = t.site.args;
       if (t.site.via === "getattr") evidence.via = "builtins.getattr";
@@ -246,8 +256,8 @@ export class PickleFindings {
         });
       }
     }
-    for (const { anomaly, count, stream } of this.anomalies.values()) {
-      const evidence: Evidence = { ...anomaly.evidence, stream: stream + 1 };
+    for (const { anomaly, count, stream, loaders } of this.anomalies.values()) {
+      const evidence: Evidence = { ...anomaly.evidence, stream: stream + 1, loaders: [...loaders].join(", ") };
       if (count > 1) evidence.count = count;
       ctx.report(ANOMALY_RULES[anomaly.kind], {
         message: `${this.label}${anomaly.message}${this.streamNote(stream)}${count > 1 ? ` (${count} times)` : ""}`,
