@@ -286,7 +286,11 @@ export class PickleFindings {
         : `is imported by ${t.site.opcode} at offset ${t.site.offset}${this.streamNote(t.stream)}`,
     );
     if (t.where) parts.push(`inside ${t.where}`);
-    if (usage === "called") parts.push(`and called by ${t.useOpcode ?? "a call opcode"} at offset ${t.useOffset ?? "?"}${t.called > 1 ? ` (${plural(t.called, "call")})` : ""}`);
+    if (usage === "called") {
+      parts.push(
+        `and called by ${t.useOpcode ?? "a call opcode"} at offset ${t.useOffset ?? "?"}${t.site.args !== undefined ? ` with ${t.site.args}` : ""}${t.called > 1 ? ` (${plural(t.called, "call")})` : ""}`,
+      );
+    }
     else if (usage === "rebuilt") parts.push(`and rebuilt without its constructor by ${t.useOpcode ?? "NEWOBJ"} at offset ${t.useOffset ?? "?"}${t.rebuilt > 1 ? ` (${plural(t.rebuilt, "object")})` : ""}`);
     else parts.push("and only referenced, not called");
     if (t.streams > 1) parts.push(`(in ${t.streams} streams)`);
