@@ -75,6 +75,22 @@ describe("callables that call what they are handed", () => {
   });
 });
 
+describe("computed argument tuples", () => {
+  it("_rebuild_from_type_v2 handed its arguments through builtins.tuple([...]) still counts the callable as called", async () => {
+    const p = g(pickle(2), "torch._tensor", "_rebuild_from_type_v2");
+    g(p, "builtins", "tuple").mark();
+    g(p, "evil.module", "run").global("torch", "Tensor").str("payload").tuple1().none().list().tuple1().reduce().reduce();
+    expect(await summary(p)).toContain("pickle/unknown-global-call:high:evil.module.run");
+  });
+
+  it("getattr(obj, name, default) calls the default when the attribute is missing", async () => {
+    const p = g(pickle(2), "builtins", "getattr");
+    g(p, "collections", "OrderedDict").str("no_such_attribute");
+    g(p, "evil.module", "fallback").tuple3().reduce().emptyTuple().reduce();
+    expect(await summary(p)).toContain("pickle/unknown-global-call:high:evil.module.fallback");
+  });
+});
+
 describe("getattr", () => {
   it("an enum member of a known-safe class is not a finding", async () => {
     const p = g(pickle(2), "builtins", "getattr");

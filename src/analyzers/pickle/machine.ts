@@ -606,6 +606,29 @@ class PickleMachine {
     }
   }
 
+  /**
+   * The arguments tuple is itself computed (`tuple([...])`, a memo value past the limit): which argument lands
+   * where is not known, so for a callable that calls or instantiates its arguments every value that could be
+   * called among them counts as called.
+   */
+  private unseenArguments(callee: Value, args: Value): void {
+    if (callee.kind !== "global" || callee.site === undefined) return;
+    const eff = this.opts.effectOf?.(callee.module, callee.name);
+    if (eff === undefined || (eff.calls === undefined && eff.callsItems === undefined && eff.instantiates === undefined)) return;
+    const seen: Value[] = [];
+    const visit = (v: Value, depth: number): void => {
+      if (depth > 3 || seen.length > MAX_KEPT_CALLABLES) return;
+      if (v.kind === "call") {
+        for (const x of [...itemsOf(v.args), ...itemsOf(v)]) visit(x, depth + 1);
+        seen.push(v);
+      } else if (isPlainData(v)) for (const x of itemsOf(v)) visit(x, depth + 1);
+      else seen.push(v);
+    };
+    visit(args, 0);
+    for (const v of seen) if (v !== args && mayCall(v)) this.invoke(v, [], "called", 1);
+    if (args.kind === "opaque" || args.kind === "persistent") this.computedCall(args, "called");
+  }
+
   /** Follows what a known callable does with its arguments: the globals it calls or instantiates count as such. */
   private applyEffect(callee: GlobalValue, args: readonly Value[], depth: number): void {
     const eff = this.opts.effectOf?.(callee.module, callee.name);
@@ -663,6 +686,9 @@ class PickleMachine {
   private invokeResult(callee: CallValue, args: readonly Value[], how: "called" | "rebuilt", depth: number): void {
     const inner = callee.callee;
     if (inner.kind === "global" && inner.site && this.opts.effectOf?.(inner.module, inner.name)?.returns === "attribute" && callee.args.kind === "tuple") {
+      // getattr(obj, name, default): when obj has no such attribute, the default is what gets called.
+      const fallback = callee.args.items[2];
+      if (fallback !== undefined) this.invoke(fallback, args, how, depth + 1);
       const attr = this.attributeOf(callee.args.items[0], callee.args.items[1]);
       if (attr !== undefined) {
         this.invoke(attr, args, how, depth + 1);
@@ -994,6 +1020,7 @@ class PickleMachine {
 
   private call(opcode: string, callee: Value, args: Value, argItems: readonly Value[], how: "called" | "rebuilt"): void {
     this.invoke(callee, argItems, how, 0);
+    if (args.kind !== "tuple" && !isPlainData(args)) this.unseenArguments(callee, args);
     this.afterCall(callee, argItems);
     let v: CallValue = { kind: "call", opcode, callee, args, state: undefined, offset: this.base + this.opAt };
     if (callee.kind === "global" && callee.site && argItems[0] !== undefined) {
