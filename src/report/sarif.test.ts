@@ -12,7 +12,7 @@ describe("SARIF report", () => {
     expect(log.version).toBe("2.1.0");
     expect(log.runs).toHaveLength(1);
     expect(run.tool.driver.name).toBe("modelgate");
-    expect(run.tool.driver.rules!.map((r) => r.id)).toEqual(["scanner/symlink", "scanner/unknown-format", "scanner/unparseable"]);
+    expect(run.tool.driver.rules!.map((r) => r.id)).toEqual(["scanner/data-file", "scanner/symlink", "scanner/unparseable"]);
   });
 
   it("gives GitHub code scanning what it needs: rule index, level, location with a line, security-severity", () => {

@@ -17,7 +17,7 @@ export function sampleReport(): Report {
   };
   const f1: Finding = createFinding("scanner/unparseable", member.path, "archive/data.pkl", { message: "truncated stream", offset: 42 });
   const f2: Finding = createFinding("scanner/symlink", top.path, undefined, { message: "dangling link", evidence: { target: "x" } });
-  const f3: Finding = createFinding("scanner/unknown-format", top.path, undefined, { message: "no known format" });
+  const f3: Finding = createFinding("scanner/data-file", top.path, undefined, { message: "data, not a model format" });
   member.findings.push(f1);
   top.findings.push(f2, f3);
   return buildReport({ targets: ["models"], files: [top, member], options: resolveScanOptions({}), bytesRead: 10, durationMs: 5 });
