@@ -478,6 +478,7 @@ Examples:
     .option("--upload-expiry-hours <n>", "expire pushes left unfinished this long, deleting blobs no version uses (default 24; env MODELGATE_UPLOAD_EXPIRY_HOURS)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info; env MODELGATE_LOG_LEVEL)")
     .option("--import-from <url...>", "allow pull-through imports from these Hugging Face-compatible hubs, e.g. https://huggingface.co (default: off; env MODELGATE_IMPORT_FROM, comma-separated; hub token from MODELGATE_HF_TOKEN)")
+    .option("--allow-internal-host <host...>", "let imports (and their redirects) and webhooks reach these internal addresses: IPs, CIDR ranges or host names (default: loopback, private, link-local and metadata addresses are refused; env MODELGATE_ALLOW_INTERNAL_HOSTS, comma-separated)")
     .option("--max-import <size>", "largest pull-through import, all files together, e.g. 500GiB (default 1TiB; each file is also held to --max-upload)")
     .addHelpText(
       "after",

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ModelgateError } from "../core/errors.js";
+import { parseAllowlist, type OutboundAllowlist } from "../net/outbound.js";
 
 /** Options of `modelgate serve` and of createServer(); see ResolvedServerConfig for the defaults. */
 export interface ServerConfig {
@@ -40,6 +41,11 @@ export interface ServerConfig {
   importFrom?: string[];
   /** Token sent to the import hubs (gated or private repositories); never logged or stored. */
   hubToken?: string;
+  /**
+   * Internal destinations outbound requests (imports and their redirects, webhooks) may reach anyway: IPs, CIDR
+   * ranges or host names. Default none: loopback, private, link-local and metadata addresses are refused.
+   */
+  allowInternalHosts?: string[];
   /** Largest import in bytes, all files together (each file is also held to maxUploadBytes); default 1 TiB. */
   maxImportBytes?: number;
   /** An import download that receives nothing for this long is aborted (and retried); default 60 s. */
@@ -67,6 +73,8 @@ export interface ResolvedServerConfig {
   /** Normalised hub base URLs (ending in /). */
   importFrom: URL[];
   hubToken: string | undefined;
+  /** Parsed allowInternalHosts. */
+  outboundAllow: OutboundAllowlist;
   maxImportBytes: number;
   hubStallMs: number;
   uploadExpiryHours: number;
@@ -127,6 +135,7 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     webhookAttempts: nonNegativeInt("webhookAttempts", config.webhookAttempts, 5, 1),
     importFrom: (config.importFrom ?? []).map(hubUrl),
     hubToken: config.hubToken || undefined,
+    outboundAllow: parseAllowlist(config.allowInternalHosts),
     maxImportBytes: nonNegativeInt("maxImportBytes", config.maxImportBytes, DEFAULT_MAX_IMPORT_BYTES, 1),
     hubStallMs: nonNegativeInt("hubStallMs", config.hubStallMs, 60_000, 10),
     uploadExpiryHours: nonNegativeInt("uploadExpiryHours", config.uploadExpiryHours, 24, 1),

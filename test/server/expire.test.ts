@@ -66,7 +66,7 @@ describe("expiry of abandoned uploads (gc)", () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "mg-expire-"));
-    server = await createServer({ dataDir, port: 0, logLevel: "silent", jobPollMs: 100, uploadExpiryHours: 24 });
+    server = await createServer({ dataDir, port: 0, logLevel: "silent", jobPollMs: 100, uploadExpiryHours: 24, allowInternalHosts: ["127.0.0.1"] });
     admin = new Api(server.url, server.adminToken);
     await admin.post("/api/v1/projects", { name: "vision" });
     publisher = admin.as((await admin.post<{ token: string }>("/api/v1/tokens", { name: "ci", roles: [{ project: "vision", role: "publisher" }] })).body.token);

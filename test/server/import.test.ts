@@ -31,6 +31,8 @@ interface FakeFile {
   stall?: boolean;
   /** The hub redirects the file to itself, for ever. */
   loop?: boolean;
+  /** The hub redirects the file to this URL (an internal address). */
+  redirectTo?: () => string;
 }
 
 /** Repositories by id → commit → files. */
@@ -45,6 +47,9 @@ describe("pull-through imports from a hub", () => {
   let hub: Server;
   let cdn: Server;
   let hubUrl: string;
+  let internal: Server;
+  let internalUrl: string;
+  let denying: GateServer;
   let cdnUrl: string;
   let dataDir: string;
   let server: GateServer;
@@ -84,11 +89,18 @@ describe("pull-through imports from a hub", () => {
       const f = r && r.commit === resolve[2] ? r.files.get(decodeURIComponent(resolve[3]!)) : undefined;
       if (!f) return void res.writeHead(404).end("Entry not found");
       if (f.loop) return void res.writeHead(302, { location: req.url }).end();
+      if (f.redirectTo) return void res.writeHead(302, { location: f.redirectTo() }).end();
       // LFS files live on the CDN (another origin), like huggingface.co's redirects to its LFS storage.
       if (f.lfs) return void res.writeHead(302, { location: `${cdnUrl}/${resolve![1]}/${resolve![2]}/${resolve![3]}` }).end();
       res.writeHead(200).end(f.serve ?? f.data);
     });
     hubUrl = await listen(hub);
+    // An "internal" service on another loopback address (not allowlisted): what a redirect must never reach.
+    internal = createHttpServer((req, res) => {
+      seen.push({ host: "internal", path: req.url ?? "", auth: req.headers.authorization });
+      res.writeHead(200).end('{"secret":"instance credentials"}');
+    });
+    internalUrl = await new Promise<string>((r) => internal.listen(0, "127.0.0.2", () => r(`http://127.0.0.2:${(internal.address() as { port: number }).port}`)));
 
     const weights = readFileSync(join(ROOT, "test/fixtures/baseline/safetensors/tiny.safetensors"));
     repos.set("acme/tiny", { commit: "a".repeat(40), files: new Map([["model.safetensors", { data: weights, lfs: true }], ["config.json", { data: Buffer.from('{"model_type":"bert"}'), lfs: false }]]) });
@@ -99,10 +111,15 @@ describe("pull-through imports from a hub", () => {
     repos.set("flaky/stalls", { commit: "1".repeat(40), files: new Map([["model.safetensors", { data: weights, lfs: true, stall: true }]]) });
     repos.set("evil/loop", { commit: "2".repeat(40), files: new Map([["config.json", { data: Buffer.from("{}"), lfs: false, loop: true }]]) });
     repos.set("evil/huge", { commit: "3".repeat(40), files: new Map([["a.bin", { data: Buffer.from("x"), lfs: false, listedSize: 6 * 1024 ** 2 }], ["b.bin", { data: Buffer.from("y"), lfs: false, listedSize: 6 * 1024 ** 2 }]]) });
+    repos.set("evil/ssrf", { commit: "4".repeat(40), files: new Map([["config.json", { data: Buffer.from('{"secret":"instance credentials"}'), lfs: false, redirectTo: () => `${internalUrl}/latest/meta-data` }]]) });
+    repos.set("evil/metadata", { commit: "5".repeat(40), files: new Map([["config.json", { data: Buffer.from("{}"), lfs: false, redirectTo: () => "http://169.254.169.254/latest/meta-data/iam" }]]) });
+    repos.set("evil/mapped", { commit: "6".repeat(40), files: new Map([["config.json", { data: Buffer.from("{}"), lfs: false, redirectTo: () => `http://[::ffff:127.0.0.2]:${new URL(internalUrl).port}/` }]]) });
+    repos.set("evil/size", { commit: "7".repeat(40), files: new Map([["config.json", { data: Buffer.from('{"a":1}'), lfs: false, listedSize: 100 }]]) });
     repos.set("evil/traversal", { commit: "e".repeat(40), files: new Map([["../../etc/cron.d/x", { data: Buffer.from("x"), lfs: false }]]) });
 
     dataDir = mkdtempSync(join(tmpdir(), "mg-import-"));
-    server = await createServer({ dataDir, port: 0, logLevel: "silent", jobPollMs: 100, importFrom: [hubUrl], hubToken: HUB_TOKEN, hubStallMs: 1000, maxImportBytes: 10 * 1024 ** 2 });
+    server = await createServer({ dataDir, port: 0, logLevel: "silent", jobPollMs: 100, importFrom: [hubUrl], hubToken: HUB_TOKEN, hubStallMs: 1000, maxImportBytes: 10 * 1024 ** 2, allowInternalHosts: ["127.0.0.1"] });
+    denying = await createServer({ dataDir: mkdtempSync(join(tmpdir(), "mg-import-deny-")), port: 0, logLevel: "silent", importFrom: [hubUrl] });
     admin = new Api(server.url, server.adminToken);
     await admin.post("/api/v1/projects", { name: "nlp" });
     publisher = admin.as((await admin.post<{ token: string }>("/api/v1/tokens", { name: "ci", roles: [{ project: "nlp", role: "publisher" }] })).body.token);
@@ -112,11 +129,14 @@ describe("pull-through imports from a hub", () => {
   afterAll(async () => {
     await server?.close();
     await off?.close();
+    await denying?.close();
+    await new Promise((r) => internal?.close(r));
     await new Promise((r) => hub?.close(r));
     cdn?.closeAllConnections();
     await new Promise((r) => cdn?.close(r));
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(off.config.dataDir, { recursive: true, force: true });
+    rmSync(denying.config.dataDir, { recursive: true, force: true });
   });
 
   const importAs = (model: string, body: Record<string, unknown>) => publisher.post<Record<string, unknown>>(`/api/v1/projects/nlp/models/${model}/imports`, body);
@@ -152,7 +172,11 @@ describe("pull-through imports from a hub", () => {
     expect((await importAs("swapped", { source: "hf://evil/swapped@main", version: "1" })).status).toBe(202);
     const state = await verdict("swapped", "1");
     expect(state.status).toBe("rejected");
-    expect(state.reasons[0]).toMatch(/^import failed: model\.safetensors: the downloaded bytes hash to sha256:[0-9a-f]{64}, the hub's LFS pointer says sha256:/);
+    expect(state.reasons[0]).toMatch(/^import failed: model\.safetensors: the downloaded bytes do not match the hub's LFS pointer \(sha256:[0-9a-f]{64}\)$/);
+    const listed = sha256(repos.get("evil/swapped")!.files.get("model.safetensors")!.data);
+    const real = sha256(repos.get("evil/swapped")!.files.get("model.safetensors")!.serve!);
+    expect(state.reasons[0]).toContain(listed);
+    expect(state.reasons.join("\n")).not.toContain(real); // the real digest is not told
     const log = (await admin.get<{ entries: { type: string }[] }>("/api/v1/audit-log/entries?from=0&to=1000")).body.entries;
     expect(log.some((e) => e.type === "version.import-failed")).toBe(true);
   });
@@ -196,6 +220,35 @@ describe("pull-through imports from a hub", () => {
     expect(loop.reasons[0]).toMatch(/^import failed: more than 5 redirects/);
   });
 
+  it("never follows a redirect to an internal address (another loopback, metadata, IPv4-mapped IPv6): the version is rejected, nothing fetched", async () => {
+    for (const [model, repo] of [["ssrf", "evil/ssrf"], ["metadata", "evil/metadata"], ["mapped", "evil/mapped"]] as const) {
+      expect((await importAs(model, { source: `hf://${repo}`, version: "1" })).status).toBe(202);
+      const state = await verdict(model, "1");
+      expect(state.status, repo).toBe("rejected");
+      expect(state.reasons[0]).toMatch(/internal address outbound requests may not reach/);
+      expect((await publisher.call("GET", `/api/v1/projects/nlp/models/${model}/versions/1/files/config.json`)).status).toBe(403);
+    }
+    expect(seen.filter((s) => s.host === "internal")).toEqual([]);
+  });
+
+  it("refuses a hub on an internal address unless --allow-internal-host names it (the default denies)", async () => {
+    const a = new Api(denying.url, denying.adminToken);
+    await a.post("/api/v1/projects", { name: "nlp" });
+    const before = seen.length;
+    const res = await a.post("/api/v1/projects/nlp/models/tiny/imports", { source: "hf://acme/tiny" });
+    expect(res.status).toBe(403);
+    expect(JSON.stringify(res.body)).toContain("loopback (127/8) is an internal address");
+    expect(seen.length).toBe(before);
+  });
+
+  it("a wrong size is rejected without telling the real size", async () => {
+    expect((await importAs("size", { source: "hf://evil/size", version: "1" })).status).toBe(202);
+    const state = await verdict("size", "1");
+    expect(state.status).toBe("rejected");
+    expect(state.reasons[0]).toBe("import failed: config.json: the size of the downloaded bytes did not match the size the hub declared");
+    expect(state.reasons.join("\n")).not.toMatch(/\b7\b/);
+  });
+
   it("refuses a repository larger in all than --max-import before fetching anything", async () => {
     const res = await importAs("huge", { source: "hf://evil/huge" });
     expect(res.status).toBe(413);
@@ -205,7 +258,7 @@ describe("pull-through imports from a hub", () => {
 
   it("as modelgate serve: MODELGATE_IMPORT_FROM and MODELGATE_HF_TOKEN turn imports on; the token is in no log line", { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "mg-import-serve-"));
-    const s = await startServe(dir, ["--log-level", "trace"], { MODELGATE_IMPORT_FROM: hubUrl, MODELGATE_HF_TOKEN: HUB_TOKEN });
+    const s = await startServe(dir, ["--log-level", "trace"], { MODELGATE_IMPORT_FROM: hubUrl, MODELGATE_HF_TOKEN: HUB_TOKEN, MODELGATE_ALLOW_INTERNAL_HOSTS: "127.0.0.1" });
     try {
       expect(s.out()).toContain(`imports (pull-through) from: ${hubUrl}/ (with a hub token)`);
       const api = new Api(s.url, s.token!);

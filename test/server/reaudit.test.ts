@@ -30,7 +30,7 @@ describe("vulnerability database update → re-audit", () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "mg-reaudit-"));
     work = mkdtempSync(join(tmpdir(), "mg-reaudit-models-"));
-    server = await createServer({ dataDir, port: 0, logLevel: process.env.MG_LOG ?? "silent", jobPollMs: 100 });
+    server = await createServer({ dataDir, port: 0, logLevel: process.env.MG_LOG ?? "silent", jobPollMs: 100, allowInternalHosts: ["127.0.0.1"] });
     admin = new Api(server.url, server.adminToken);
     await admin.post("/api/v1/projects", { name: "nlp" });
     hookServer = createHttpServer((req, res) => {

@@ -89,7 +89,7 @@ export function describeServerSuite(name: string, makeConfig: MakeServerConfig, 
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), "modelgate-server-"));
       work = mkdtempSync(join(tmpdir(), "modelgate-models-"));
-      config = { ...(await makeConfig(dataDir)), dataDir, port: 0, host: "127.0.0.1", logLevel: "silent", jobPollMs: 100, maxUploadBytes: SUITE_MAX_UPLOAD };
+      config = { ...(await makeConfig(dataDir)), dataDir, port: 0, host: "127.0.0.1", logLevel: "silent", jobPollMs: 100, maxUploadBytes: SUITE_MAX_UPLOAD, allowInternalHosts: ["127.0.0.1"], maxAuthFailuresPerAddress: 1_000_000, maxAuthFailuresPerPrefix: 1_000_000 };
       server = await createServer(config);
       expect(server.adminToken).toMatch(/^mg_[A-Za-z0-9_-]{43}$/);
       admin = new Api(server.url, server.adminToken);

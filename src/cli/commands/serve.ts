@@ -18,6 +18,7 @@ interface ServeCliOptions {
   maxImport?: string;
   logLevel?: string;
   importFrom?: string[];
+  allowInternalHost?: string[];
   uploadExpiryHours?: string;
 }
 
@@ -52,10 +53,12 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
     const s3 = s3Bucket !== undefined ? { bucket: s3Bucket, region: s3Region!, ...(s3Endpoint ? { endpoint: s3Endpoint } : {}), ...(o.s3PathStyle ? { forcePathStyle: true } : {}) } : undefined;
     const importFrom = o.importFrom ?? (process.env.MODELGATE_IMPORT_FROM ? process.env.MODELGATE_IMPORT_FROM.split(",").map((u) => u.trim()).filter(Boolean) : []);
     const hubToken = process.env.MODELGATE_HF_TOKEN;
+    const allowInternalHosts = o.allowInternalHost ?? (process.env.MODELGATE_ALLOW_INTERNAL_HOSTS ? process.env.MODELGATE_ALLOW_INTERNAL_HOSTS.split(",").map((u) => u.trim()).filter(Boolean) : []);
     config = {
       dataDir: o.dataDir ?? "modelgate-data",
       ...(importFrom.length > 0 ? { importFrom } : {}),
       ...(hubToken ? { hubToken } : {}),
+      ...(allowInternalHosts.length > 0 ? { allowInternalHosts } : {}),
       ...(maxImportBytes !== undefined ? { maxImportBytes } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(o.host !== undefined ? { host: o.host } : {}),

@@ -10,6 +10,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile }
 import { basename, dirname, extname, join, relative } from "node:path";
 import { LimitError, MalformedError, ModelgateError } from "../../core/errors.js";
 import { DEFAULT_LIMITS } from "../../core/limits.js";
+import { outboundGetFollowing, parseAllowlist } from "../../net/outbound.js";
 import { createBufferSource, openFileSource, readAll, type ByteSource, type FileSource } from "../../core/source.js";
 import { OutputGuard } from "../../walk/output-guard.js";
 import { crc32OfSource, openZipMember, type ZipMemberData } from "../../walk/zip/zip-member.js";
@@ -52,7 +53,14 @@ export interface UpdateOptions {
   db: string;
   /** Zip file, zip URL (http/https) or directory of records; default the OSV PyPI export. */
   from?: string;
+  /** Replaces the download transport (tests); the default checks every hop's address (net/outbound.ts). */
   fetch?: typeof fetch;
+  /**
+   * Internal addresses (IPs, CIDR ranges, host names) the download and its redirects may reach; default none, or
+   * MODELGATE_ALLOW_INTERNAL_HOSTS (comma-separated): a URL or redirect to loopback, a private network or a
+   * metadata address is refused.
+   */
+  allowInternalHosts?: string[];
   now?: Date;
   onProgress?: (p: UpdateProgress) => void;
   limits?: Partial<UpdateLimits>;
@@ -199,11 +207,18 @@ async function importDirectory(sink: Sink, dirPath: string, limits: UpdateLimits
   }
 }
 
+/** The default transport: resolves and checks the address of every hop, following at most 5 redirects by hand. */
+function checkedFetch(allowInternalHosts: string[] | undefined): typeof fetch {
+  const allow = parseAllowlist(allowInternalHosts ?? (process.env.MODELGATE_ALLOW_INTERNAL_HOSTS ?? "").split(","));
+  return ((url: string | URL) => outboundGetFollowing(String(url), { allow })) as typeof fetch;
+}
+
 async function download(url: string, to: string, limits: UpdateLimits, f: typeof fetch, onProgress?: (p: UpdateProgress) => void): Promise<void> {
   let res: Response;
   try {
     res = await f(url);
   } catch (e) {
+    if (e instanceof ModelgateError && e.code !== "NETWORK_ERROR") throw e; // a refused (internal) address, a redirect loop
     throw new ModelgateError("NETWORK_ERROR", `cannot download ${url}: ${(e as Error).message}`, { cause: e });
   }
   if (!res.ok || !res.body) throw new ModelgateError("NETWORK_ERROR", `cannot download ${url}: ${res.status} ${res.statusText}`);
@@ -254,7 +269,7 @@ export async function updateDatabase(options: UpdateOptions): Promise<UpdateResu
     let sha256: string | undefined;
     if (/^https?:\/\//i.test(from)) {
       const zip = join(tmp, "download.zip");
-      await download(from, zip, limits, options.fetch ?? fetch, options.onProgress);
+      await download(from, zip, limits, options.fetch ?? checkedFetch(options.allowInternalHosts), options.onProgress);
       sha256 = await sha256File(zip);
       await importZip(sink, zip, basename(new URL(from).pathname) || "download.zip", limits, options.onProgress);
       await rm(zip);

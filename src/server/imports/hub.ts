@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { LimitError, ModelgateError } from "../../core/errors.js";
+import { outboundFetch, type OutboundAllowlist } from "../../net/outbound.js";
 import { checkFilePath, SHA256_HEX } from "../validate/names.js";
 
 /**
@@ -56,13 +57,17 @@ function headersFor(url: URL, hub: URL, token: string | undefined): Record<strin
   return token && url.origin === hub.origin ? { authorization: `Bearer ${token}` } : {};
 }
 
-/** GET with redirects followed by hand (http and https only, at most MAX_REDIRECTS), the token kept to the hub. */
-async function hubGet(url: URL, hub: URL, token: string | undefined, signal?: AbortSignal): Promise<Response> {
+/**
+ * GET with redirects followed by hand (http and https only, at most MAX_REDIRECTS), the token kept to the hub.
+ * Every hop's address is resolved and checked (net/outbound.ts): a hub or CDN redirecting to loopback, a private
+ * network or a metadata address is refused (FORBIDDEN) unless the operator allowlisted it.
+ */
+async function hubGet(url: URL, hub: URL, token: string | undefined, signal: AbortSignal | undefined, allow: OutboundAllowlist | undefined): Promise<Response> {
   let current = url;
   for (let hop = 0; ; hop++) {
     let res: Response;
     try {
-      res = await fetch(current, { headers: headersFor(current, hub, token), redirect: "manual", ...(signal ? { signal } : {}) });
+      res = await outboundFetch(current, { headers: headersFor(current, hub, token), ...(signal ? { signal } : {}), ...(allow ? { allow } : {}) });
     } catch (e) {
       if (e instanceof ModelgateError) throw e; // our own abort reason (a stalled hub)
       throw new ModelgateError("NETWORK_ERROR", `cannot reach ${current.origin}: ${(e as Error).message}`, { cause: e });
@@ -107,10 +112,10 @@ async function readBounded(res: Response, max: number, what: string): Promise<st
 }
 
 /** Resolves a revision to its commit and lists its files with sizes (and LFS SHA-256s), checked. */
-export async function resolveRevision(hub: URL, repo: string, revision: string, token: string | undefined, maxFiles: number): Promise<HubRevision> {
+export async function resolveRevision(hub: URL, repo: string, revision: string, token: string | undefined, maxFiles: number, allow?: OutboundAllowlist): Promise<HubRevision> {
   const url = new URL(`api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`, hub);
   const what = `hf://${repo}@${revision}`;
-  const res = await hubGet(url, hub, token, AbortSignal.timeout(METADATA_TIMEOUT_MS));
+  const res = await hubGet(url, hub, token, AbortSignal.timeout(METADATA_TIMEOUT_MS), allow);
   if (!res.ok) throw await failure(res, what);
   let info: { sha?: unknown; siblings?: unknown };
   try {
@@ -155,14 +160,14 @@ async function* watched(body: WebReadableStream<Uint8Array>, timer: NodeJS.Timeo
  * `stallMs` — before answering or between two chunks — ends the download with a TIMEOUT, so a stalled connection
  * cannot hold a worker (whose job lease is renewed while it runs) for ever.
  */
-export async function openHubFile(hub: URL, repo: string, commit: string, path: string, token: string | undefined, stallMs: number): Promise<Readable> {
+export async function openHubFile(hub: URL, repo: string, commit: string, path: string, token: string | undefined, stallMs: number, allow?: OutboundAllowlist): Promise<Readable> {
   const url = new URL(`${repo}/resolve/${commit}/${path.split("/").map(encodeURIComponent).join("/")}`, hub);
   const what = `hf://${repo}@${commit.slice(0, 12)}/${path}`;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new ModelgateError("TIMEOUT", `${what}: the hub sent nothing for ${stallMs / 1000} s`)), stallMs).unref();
   let res: Response;
   try {
-    res = await hubGet(url, hub, token, abort.signal);
+    res = await hubGet(url, hub, token, abort.signal, allow);
     if (!res.ok || !res.body) throw await failure(res, what);
   } catch (e) {
     clearTimeout(timer);

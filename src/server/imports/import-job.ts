@@ -29,12 +29,14 @@ interface StoredFile {
 }
 
 async function fetchFile(ctx: ServerContext, hub: URL, source: VersionSource, f: HubFile): Promise<StoredFile> {
-  const body = await openHubFile(hub, source.repo, source.commit, f.path, ctx.config.hubToken, ctx.config.hubStallMs);
+  const body = await openHubFile(hub, source.repo, source.commit, f.path, ctx.config.hubToken, ctx.config.hubStallMs, ctx.config.outboundAllow);
   const received = await receiveToTemp(body, ctx.config.tmpDir, { maxBytes: ctx.config.maxUploadBytes, expectedSize: f.size, onBytes: (n) => ctx.metrics.uploadBytes.inc(n) });
   try {
-    if (received.size !== f.size) throw new ModelgateError("MALFORMED_INPUT", `${f.path}: received ${received.size} bytes, the hub lists ${f.size}`);
+    // Neither message tells what the bytes really were (their size, their digest): a hub learning that from the
+    // rejection could list the real values and have a second try accepted.
+    if (received.size !== f.size) throw new ModelgateError("MALFORMED_INPUT", `${f.path}: the size of the downloaded bytes did not match the size the hub declared`);
     if (f.sha256 !== undefined && received.sha256 !== f.sha256) {
-      throw new ModelgateError("MALFORMED_INPUT", `${f.path}: the downloaded bytes hash to sha256:${received.sha256}, the hub's LFS pointer says sha256:${f.sha256}`);
+      throw new ModelgateError("MALFORMED_INPUT", `${f.path}: the downloaded bytes do not match the hub's LFS pointer (sha256:${f.sha256})`);
     }
     await ctx.blobs.putFile(received.tempPath, { sha256: received.sha256, size: received.size });
   } finally {

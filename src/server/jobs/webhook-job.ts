@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { ModelgateError } from "../../core/errors.js";
+import { outboundFetch } from "../../net/outbound.js";
 import type { ServerContext } from "../context.js";
 import { getWebhook } from "../db/webhooks.js";
 import { SIGNATURE_HEADER, signWebhookBody } from "../events/webhooks.js";
@@ -12,7 +14,10 @@ export class RetryableDeliveryError extends Error {}
 /**
  * POSTs one webhook event: JSON body, `X-Modelgate-Signature: sha256=<HMAC-SHA256(secret, body)>`, event name and
  * delivery id headers, 10 s timeout, no redirects. 2xx = delivered; 4xx other than 408/429 = the receiver refuses,
- * no retry; anything else retries with backoff (the queue bounds the attempts).
+ * no retry; anything else retries with backoff (the queue bounds the attempts). The receiver's address is resolved
+ * and checked at each delivery (net/outbound.ts) and the connection made to the checked address: a hook whose name
+ * now resolves to loopback, a private network or a metadata address is not delivered (and not retried) unless the
+ * operator allowlisted it (--allow-internal-host).
  */
 export async function runWebhookJob(ctx: ServerContext, job: Job): Promise<void> {
   const hook = await getWebhook(ctx.db, String(job.payload.webhookId));
@@ -20,9 +25,9 @@ export async function runWebhookJob(ctx: ServerContext, job: Job): Promise<void>
   const body = JSON.stringify({ id: job.id, event: job.payload.event, at: job.payload.at, data: job.payload.data });
   let res: Response;
   try {
-    res = await fetch(hook.url, {
+    res = await outboundFetch(hook.url, {
       method: "POST",
-      redirect: "manual",
+      allow: ctx.config.outboundAllow,
       signal: AbortSignal.timeout(TIMEOUT_MS),
       headers: {
         "content-type": "application/json",
@@ -35,6 +40,10 @@ export async function runWebhookJob(ctx: ServerContext, job: Job): Promise<void>
     });
     await res.arrayBuffer().catch(() => undefined);
   } catch (e) {
+    if (e instanceof ModelgateError && e.code === "FORBIDDEN") {
+      ctx.log.warn({ webhook: hook.id, err: e.message }, "webhook receiver is an internal address; not delivered");
+      return;
+    }
     throw new RetryableDeliveryError(`delivery to ${hook.url} failed: ${(e as Error).message}`);
   }
   if (res.status >= 200 && res.status < 300) return;

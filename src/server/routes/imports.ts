@@ -63,7 +63,7 @@ export function registerImportRoutes(app: FastifyInstance, ctx: ServerContext): 
       const what = `hf://${parsed.repo}@${revision}`;
       let resolved: HubRevision;
       try {
-        resolved = await resolveRevision(hub, parsed.repo, revision, ctx.config.hubToken, MAX_FILES_PER_VERSION);
+        resolved = await resolveRevision(hub, parsed.repo, revision, ctx.config.hubToken, MAX_FILES_PER_VERSION, ctx.config.outboundAllow);
       } catch (e) {
         throw hubError(e, what);
       }

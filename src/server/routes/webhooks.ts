@@ -5,6 +5,7 @@ import type { ServerContext } from "../context.js";
 import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, WEBHOOK_EVENTS, type WebhookEvent } from "../db/webhooks.js";
 import { actorOf, recordEvent } from "../events/audit.js";
 import { newWebhookSecret } from "../events/webhooks.js";
+import { checkDestination } from "../../net/outbound.js";
 import { needs } from "../middlewares/require-permission.js";
 
 /** Webhooks (admin): events POSTed as JSON, signed with HMAC-SHA256 in X-Modelgate-Signature. */
@@ -41,6 +42,13 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: ServerContext):
       }
       if (url.protocol !== "https:" && url.protocol !== "http:") throw new ModelgateError("INVALID_OPTION", "webhook url must be http:// or https://");
       if (url.username || url.password) throw new ModelgateError("INVALID_OPTION", "webhook url must not carry credentials (the HMAC signature authenticates deliveries)");
+      // Loopback, private, link-local and metadata receivers are refused now (and again at each delivery), unless
+      // the operator allowlisted them; a name that does not resolve yet is checked when a delivery is made.
+      try {
+        await checkDestination(url, { allow: ctx.config.outboundAllow });
+      } catch (e) {
+        if (!(e instanceof ModelgateError) || e.code !== "NETWORK_ERROR") throw e instanceof ModelgateError ? new ModelgateError("INVALID_OPTION", `webhook url: ${e.message}`) : e;
+      }
       const secret = request.body.secret ?? newWebhookSecret();
       const hook = await ctx.db.transaction(async (tx) => {
         const h = await insertWebhook(tx, { url: url.toString(), events: request.body.events, secret, createdBy: actorOf(principal) });
