@@ -18,6 +18,7 @@ import { runScanJob } from "./jobs/scan-job.js";
 import { runWebhookJob } from "./jobs/webhook-job.js";
 import { startWorkers, type WorkerPool } from "./jobs/worker.js";
 import { createServerMetrics } from "./metrics.js";
+import { createAuthThrottle, registerAuthThrottle } from "./middlewares/auth-throttle.js";
 import { registerAuthenticate } from "./middlewares/authenticate.js";
 import { registerErrorHandler } from "./middlewares/error-handler.js";
 import { registerRequestMetrics } from "./middlewares/metrics.js";
@@ -121,10 +122,12 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
       for (const method of methods) routes.push({ method: String(method), url: r.url, public: isPublic });
     });
 
-    registerErrorHandler(app, ctx);
+    const throttle = createAuthThrottle(ctx, { windowMs: config.authWindowMs, maxFailuresPerAddress: config.maxAuthFailuresPerAddress, maxFailuresPerPrefix: config.maxAuthFailuresPerPrefix });
+    registerAuthThrottle(app, throttle);
+    registerErrorHandler(app, throttle);
     registerValidation(app);
     registerOctetStream(app);
-    registerAuthenticate(app, ctx);
+    registerAuthenticate(app, ctx, throttle);
     registerRequestMetrics(app, metrics);
     // The core API in one encapsulated context whose onRequest hook authorises every route before its body is
     // read (routes declare their permission; a route that declares none is refused). The audit-log and dashboard

@@ -52,6 +52,12 @@ export interface ServerConfig {
   hubStallMs?: number;
   /** A push (or import) still `uploading` after this many hours is expired and its unshared blobs deleted; default 24. */
   uploadExpiryHours?: number;
+  /** Window in which failed authentications are counted (and denied requests aggregated in the audit log); default 60 s. */
+  authWindowMs?: number;
+  /** Failed authentications per client address and window before 429; default 30. */
+  maxAuthFailuresPerAddress?: number;
+  /** Failed authentications per token prefix (first 8 characters after mg_) and window before 429; default 10. */
+  maxAuthFailuresPerPrefix?: number;
 }
 
 export interface ResolvedServerConfig {
@@ -78,6 +84,9 @@ export interface ResolvedServerConfig {
   maxImportBytes: number;
   hubStallMs: number;
   uploadExpiryHours: number;
+  authWindowMs: number;
+  maxAuthFailuresPerAddress: number;
+  maxAuthFailuresPerPrefix: number;
   tmpDir: string;
   keyDir: string;
 }
@@ -139,6 +148,9 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     maxImportBytes: nonNegativeInt("maxImportBytes", config.maxImportBytes, DEFAULT_MAX_IMPORT_BYTES, 1),
     hubStallMs: nonNegativeInt("hubStallMs", config.hubStallMs, 60_000, 10),
     uploadExpiryHours: nonNegativeInt("uploadExpiryHours", config.uploadExpiryHours, 24, 1),
+    authWindowMs: nonNegativeInt("authWindowMs", config.authWindowMs, 60_000, 100),
+    maxAuthFailuresPerAddress: nonNegativeInt("maxAuthFailuresPerAddress", config.maxAuthFailuresPerAddress, 30, 1),
+    maxAuthFailuresPerPrefix: nonNegativeInt("maxAuthFailuresPerPrefix", config.maxAuthFailuresPerPrefix, 10, 1),
     tmpDir: resolve(dataDir, "tmp"),
     keyDir: resolve(dataDir, "keys"),
   };

@@ -4,6 +4,7 @@ import { hashToken, TOKEN_SHAPE } from "../auth/tokens.js";
 import type { ServerContext } from "../context.js";
 import { rolesOfToken } from "../db/members.js";
 import { findTokenByHash, touchToken } from "../db/tokens.js";
+import type { AuthThrottle } from "./auth-throttle.js";
 
 /** last_used_at is written at most this often per token (a write per request would serialise every reader). */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -13,7 +14,7 @@ const TOUCH_INTERVAL_MS = 60_000;
  * expired, revoked). It never answers a request itself: authorize() in each route does, so deny-by-default holds
  * even for a route that forgets nothing but this hook.
  */
-export function registerAuthenticate(app: FastifyInstance, ctx: ServerContext): void {
+export function registerAuthenticate(app: FastifyInstance, ctx: ServerContext, throttle: AuthThrottle): void {
   const touched = new Map<string, number>();
   app.decorateRequest("principal", undefined);
   app.decorateRequest("authFailure", undefined);
@@ -24,24 +25,20 @@ export function registerAuthenticate(app: FastifyInstance, ctx: ServerContext): 
       return;
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m || !TOKEN_SHAPE.test(m[1]!)) {
-      request.authFailure = "malformed";
-      return;
-    }
-    const token = await findTokenByHash(ctx.db, hashToken(m[1]!));
-    if (!token) {
-      request.authFailure = "unknown";
-      return;
-    }
-    if (token.revokedAt) {
-      request.authFailure = "revoked";
-      return;
-    }
+    const presented = m?.[1];
+    // An address (or token prefix) over its failure budget is refused before the token is even looked up: a
+    // guesser learns nothing more until the window ends, whether its next guess is right or not.
+    throttle.check(request.ip, presented);
+    const fail = (why: "malformed" | "unknown" | "revoked" | "expired"): void => {
+      request.authFailure = why;
+      throttle.fail(request.ip, presented);
+    };
+    if (!m || !TOKEN_SHAPE.test(presented!)) return fail("malformed");
+    const token = await findTokenByHash(ctx.db, hashToken(presented!));
+    if (!token) return fail("unknown");
+    if (token.revokedAt) return fail("revoked");
     const now = Date.now();
-    if (token.expiresAt && Date.parse(token.expiresAt) <= now) {
-      request.authFailure = "expired";
-      return;
-    }
+    if (token.expiresAt && Date.parse(token.expiresAt) <= now) return fail("expired");
     const principal: Principal = { tokenId: token.id, name: token.name, admin: token.admin, scopes: token.scopes.length ? token.scopes : ["*"], roles: await rolesOfToken(ctx.db, token.id) };
     request.principal = principal;
     if (now - (touched.get(token.id) ?? 0) > TOUCH_INTERVAL_MS) {

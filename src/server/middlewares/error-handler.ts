@@ -1,11 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ModelgateError, type ModelgateErrorCode } from "../../core/errors.js";
 import { AuthorizationError } from "../auth/authorize.js";
-import type { ServerContext } from "../context.js";
-import { actorOf, recordEvent } from "../events/audit.js";
+import { actorOf } from "../events/audit.js";
+import { RateLimitedError, type AuthThrottle } from "./auth-throttle.js";
 
 /** API error codes and their HTTP statuses. */
-export type ApiErrorCode = "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "CONFLICT" | "INVALID_OPTION" | "LIMIT_EXCEEDED" | "MALFORMED_INPUT" | "UNAVAILABLE" | "INTERNAL";
+export type ApiErrorCode = "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "CONFLICT" | "INVALID_OPTION" | "LIMIT_EXCEEDED" | "MALFORMED_INPUT" | "UNAVAILABLE" | "RATE_LIMITED" | "INTERNAL";
 
 const STATUS: Record<ApiErrorCode, number> = {
   NOT_FOUND: 404,
@@ -16,6 +16,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   LIMIT_EXCEEDED: 413,
   MALFORMED_INPUT: 400,
   UNAVAILABLE: 503,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 
@@ -54,12 +55,16 @@ function send(reply: FastifyReply, status: number, code: ApiErrorCode, message: 
  * errors (bad JSON 400, body too large 413, unsupported media type 415, schema validation 400) are mapped; anything
  * else is a 500 whose details go to the log only. 401/403 answers are recorded in the audit log (auth.denied).
  */
-export function registerErrorHandler(app: FastifyInstance, ctx: ServerContext): void {
+export function registerErrorHandler(app: FastifyInstance, throttle: AuthThrottle): void {
   app.setNotFoundHandler((request, reply) => send(reply, 404, "NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`));
   app.setErrorHandler(async (error: FastifyError | ModelgateError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof RateLimitedError) {
+      await auditDenied(throttle, request, error, 429);
+      return send(reply.header("retry-after", String(error.retryAfterSeconds)).header("connection", "close"), 429, "RATE_LIMITED", error.message);
+    }
     if (error instanceof ModelgateError) {
       const code = apiCode(error.code);
-      if (code === "UNAUTHORIZED" || code === "FORBIDDEN") await auditDenied(ctx, request, error);
+      if (code === "UNAUTHORIZED" || code === "FORBIDDEN") await auditDenied(throttle, request, error, code === "UNAUTHORIZED" ? 401 : 403);
       if (code === "LIMIT_EXCEEDED" || (code === "MALFORMED_INPUT" && request.headers["content-type"] === "application/octet-stream")) {
         // The client may still be sending a large body: close the connection rather than read it all.
         reply.header("connection", "close");
@@ -78,22 +83,19 @@ export function registerErrorHandler(app: FastifyInstance, ctx: ServerContext): 
   });
 }
 
-async function auditDenied(ctx: ServerContext, request: FastifyRequest, error: ModelgateError): Promise<void> {
-  try {
-    await recordEvent(ctx, {
-      type: "auth.denied",
-      actor: actorOf(request.principal),
-      ...(error instanceof AuthorizationError && error.project ? { project: error.project } : {}),
-      subject: `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}`,
-      data: {
-        status: error.code === "UNAUTHORIZED" ? 401 : 403,
-        reason: error.message,
-        ...(error instanceof AuthorizationError ? { permission: error.permission } : {}),
-        ...(request.authFailure ? { authFailure: request.authFailure } : {}),
-        ip: request.ip,
-      },
-    });
-  } catch (e) {
-    request.log.error({ err: e }, "could not record auth.denied in the audit log");
-  }
+/** auth.denied in the audit log, aggregated per window and address (see AuthThrottle.denied). */
+async function auditDenied(throttle: AuthThrottle, request: FastifyRequest, error: ModelgateError, status: number): Promise<void> {
+  await throttle.denied({
+    actor: actorOf(request.principal),
+    ...(error instanceof AuthorizationError && error.project ? { project: error.project } : {}),
+    subject: `${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}`,
+    address: request.ip,
+    data: {
+      status,
+      reason: error.message,
+      ...(error instanceof AuthorizationError ? { permission: error.permission } : {}),
+      ...(request.authFailure ? { authFailure: request.authFailure } : {}),
+      ip: request.ip,
+    },
+  });
 }
