@@ -297,11 +297,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     await page.getByRole("button", { name: "Save policy" }).click();
     await expectText(page.locator("#policy-message").getByRole("alert"), /not valid: 400 .*scann/);
     await shot("policy-invalid");
-    await editor.fill("version: 1\nextends: default\nscan:\n  max_severity: high\n");
+    await editor.fill("version: 1\nextends: default\nscan:\n  max_severity: low\n");
     await page.getByRole("button", { name: "Save policy" }).click();
     await expectText(page.locator("#policy-message").getByRole("status"), /^Saved/);
     const stored = await call<{ yaml: string }>(ADMIN, "GET", "/api/v1/policy");
-    expect(stored.yaml).toContain("max_severity: high");
+    expect(stored.yaml).toContain("max_severity: low");
   });
 
   it("checks in the browser that the log only grew since the last visit, and flags a rewritten history", async () => {

@@ -79,7 +79,12 @@ export async function check(paths: readonly string[], options: CheckOptions = {}
     schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     createdAt: now.toISOString(),
-    policy: { source: policy.source, ...(policy.profile ? { profile: policy.profile } : {}), digest: policy.digest },
+    policy: {
+      source: policy.source,
+      ...(policy.profile ? { profile: policy.profile } : {}),
+      digest: policy.digest,
+      ...((policy.relaxations ?? []).length > 0 ? { relaxations: policy.relaxations.map((r) => ({ setting: r.setting, value: r.value, effect: r.effect, reason: r.reason })) } : {}),
+    },
     models,
     summary: {
       models: models.length,

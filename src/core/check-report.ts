@@ -55,11 +55,20 @@ export interface CheckModelReport {
   facts: Record<string, unknown>;
 }
 
+/** A setting of the policy that opens the gate, with the reason the policy gives. */
+export interface CheckRelaxation {
+  setting: string;
+  value: string;
+  effect: string;
+  reason: string;
+}
+
 export interface CheckReport {
   schemaVersion: string;
   tool: { name: string; version: string };
   createdAt: string;
-  policy: { source: string; profile?: string; digest: string };
+  /** relaxations: where the policy lets a high or critical finding (or unverified content) pass, and why. */
+  policy: { source: string; profile?: string; digest: string; relaxations?: CheckRelaxation[] };
   models: CheckModelReport[];
   summary: { models: number; passed: number; failed: number; errors: number; suppressed: number };
 }

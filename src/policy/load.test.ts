@@ -107,7 +107,7 @@ describe("which policy applies", () => {
     try {
       mkdirSync(join(root, "a", "b"), { recursive: true });
       writeFileSync(join(root, "modelgate.yml"), "version: 1\nscan: { max_severity: low }\n");
-      writeFileSync(join(root, "other.yaml"), "version: 1\nscan: { max_severity: critical }\n");
+      writeFileSync(join(root, "other.yaml"), "version: 1\nscan: { max_severity: critical }\nallow:\n  - { relax: scan.max_severity, reason: a test of which file applies }\n");
       expect(findPolicyFile(join(root, "a", "b"))).toBe(join(root, "modelgate.yml"));
       expect((await resolvePolicy({ cwd: join(root, "a", "b"), env: {} })).document.scan?.max_severity).toBe("low");
       expect((await resolvePolicy({ cwd: join(root, "a"), env: { MODELGATE_POLICY: join(root, "other.yaml") } })).document.scan?.max_severity).toBe("critical");

@@ -13,6 +13,7 @@ import { BUILTIN_RULE_CONTROLS, classifyControl } from "./controls.js";
 import type { FactSection } from "./facts.js";
 import { formatNames, isFormatName } from "./formats.js";
 import { BUILTIN_PROFILES, isProfileName, PROFILE_NAMES } from "./profiles.js";
+import { gateRelaxations, suppressionRelaxations, type Relaxation } from "./relax.js";
 import { parsePolicySource, positionInScalar, positionOf, type PathSegment, type PolicySource } from "./source.js";
 import { POLICY_SECTIONS, type PolicyDocument, type ProfileName } from "./types.js";
 
@@ -47,8 +48,10 @@ export interface LoadedPolicy {
   source: string;
   /** Absolute path of the file, when it came from one. */
   file?: string;
-  /** The profile used or extended. */
+  /** The profile used or extended (`default` when the file names none). */
   profile?: ProfileName;
+  /** Where the policy lets a high or critical finding (or unverified content) pass, and why. */
+  relaxations: Relaxation[];
   /** sha256 of the policy text (or of the profile's JSON). */
   digest: string;
   /** The effective policy: the profile's sections with the file's keys over them. */
@@ -289,6 +292,34 @@ function checkSemantics(doc: PolicyDocument, src: PolicySource, problems: Proble
   return rules;
 }
 
+/**
+ * Every setting of the effective policy that opens the gate must be named in `allow:` with a reason; an `allow:`
+ * entry for a setting that does not relax anything is a mistake too (it would hide a later relaxation).
+ */
+function checkRelaxations(own: PolicyDocument, document: PolicyDocument, problems: Problems): Relaxation[] {
+  const out: Relaxation[] = [];
+  const found = gateRelaxations(document);
+  for (const r of found) {
+    const allow = (own.allow ?? []).find((a) => a.relax === r.setting);
+    if (allow) {
+      out.push({ ...r, reason: allow.reason });
+      continue;
+    }
+    const [section, key] = r.setting.split(".") as [keyof PolicyDocument, string];
+    const ownSection = own[section] as Record<string, unknown> | undefined;
+    const where: PathSegment[] = ownSection?.[key] !== undefined ? [section, key] : own.extends !== undefined ? ["extends"] : [];
+    const from = ownSection?.[key] !== undefined ? "" : own.extends !== undefined ? ` (from extends: ${own.extends})` : "";
+    problems.at(
+      where,
+      `${r.setting}: ${r.value}${from} relaxes the gate: ${r.effect}. Say why in the policy — allow: [{ relax: ${r.setting}, reason: "…" }] — or remove the relaxation`,
+    );
+  }
+  (own.allow ?? []).forEach((a, i) => {
+    if (!found.some((r) => r.setting === a.relax)) problems.at(["allow", i, "relax"], `allow[${i}]: the policy does not relax ${a.relax}; remove this entry`);
+  });
+  return [...out, ...suppressionRelaxations(document)];
+}
+
 /** The profile's sections with the file's keys over them, key by key; lists replace. */
 function applyProfile(doc: PolicyDocument, profile: PolicyDocument): PolicyDocument {
   const out: Record<string, unknown> = { ...profile, ...doc };
@@ -347,14 +378,18 @@ export async function loadPolicy(input: string | { text: string; file: string; b
   const own = src.value as PolicyDocument;
   const problems = new Problems(src);
   const rules = checkSemantics(own, src, problems);
-  const profile = own.extends;
-  const document = profile ? applyProfile(own, BUILTIN_PROFILES[profile]) : own;
+  // A policy starts from the default profile unless it names another: a file with only `defaults:` or a
+  // `signature:` block must not switch the scan gate off.
+  const profile: ProfileName = own.extends ?? "default";
+  const document = applyProfile(own, BUILTIN_PROFILES[profile]);
+  const relaxations = checkRelaxations(own, document, problems);
   const material = loadMaterial(document, baseDir, problems);
   problems.throwIfAny();
   return {
     source: file,
     ...(absolute ? { file: absolute } : {}),
-    ...(profile ? { profile } : {}),
+    profile,
+    relaxations,
     digest: sha256(text),
     document,
     rules,
@@ -366,9 +401,11 @@ export async function loadPolicy(input: string | { text: string; file: string; b
 /** A built-in profile as a loaded policy (no file). */
 export function profilePolicy(name: ProfileName, cwd: string = process.cwd()): LoadedPolicy {
   const document = BUILTIN_PROFILES[name];
+  const reason = `the built-in ${name} profile was chosen explicitly, without a policy file`;
   return {
     source: `profile:${name}`,
     profile: name,
+    relaxations: [...gateRelaxations(document).map((r) => ({ ...r, reason })), ...suppressionRelaxations(document)],
     digest: sha256(JSON.stringify(document)),
     document,
     rules: [],

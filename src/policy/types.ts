@@ -96,6 +96,16 @@ export interface SuppressionSpec {
   expires?: string;
 }
 
+/** Settings that can let a high or critical scan finding (or unverified content) pass. */
+export const RELAXABLE_SETTINGS = ["scan.max_severity", "scan.incomplete", "defaults.fail_on"] as const;
+export type RelaxableSetting = (typeof RELAXABLE_SETTINGS)[number];
+
+/** `allow:` — a relaxation of the gate said in words. */
+export interface AllowSpec {
+  relax: RelaxableSetting;
+  reason: string;
+}
+
 /** The policy file as written (schemas/policy.schema.json). Keys are the YAML keys. */
 export interface PolicyDocument {
   version: 1;
@@ -111,6 +121,7 @@ export interface PolicyDocument {
   size?: SizeSection;
   rules?: CustomRuleSpec[];
   suppressions?: SuppressionSpec[];
+  allow?: AllowSpec[];
 }
 
 /** The policy sections that configure built-in rules. */

@@ -20,7 +20,7 @@ export function formatCheckHtml(report: CheckReport, frameworks: Readonly<Record
 <body>
 <header>
   <h1>modelgate check</h1>
-  <p class="meta">${esc(report.tool.name)} ${esc(report.tool.version)} · ${esc(report.createdAt)} · policy <code>${esc(report.policy.source)}</code>${report.policy.profile ? ` (profile ${esc(report.policy.profile)})` : ""} · sha256 <code>${esc(report.policy.digest.slice(0, 16))}</code></p>
+  <p class="meta">${esc(report.tool.name)} ${esc(report.tool.version)} · ${esc(report.createdAt)} · policy <code>${esc(report.policy.source)}</code>${report.policy.profile ? ` (profile ${esc(report.policy.profile)})` : ""} · sha256 <code>${esc(report.policy.digest.slice(0, 16))}</code></p>${(report.policy.relaxations ?? []).length > 0 ? `\n  <p class="meta">The policy relaxes the gate:</p>\n  <ul>${(report.policy.relaxations ?? []).map((r) => `<li><code>${esc(r.setting)}: ${esc(r.value)}</code> — ${esc(r.effect)}; reason: ${esc(r.reason)}</li>`).join("")}</ul>` : ""}
   <div class="verdict ${failed ? "fail" : "pass"}" data-testid="verdict">${failed ? "FAIL" : "PASS"} <span>${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.suppressed} suppressed</span></div>
 </header>
 <main>

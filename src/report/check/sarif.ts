@@ -80,6 +80,20 @@ export function formatCheckSarif(report: CheckReport, options: CheckSarifOptions
       {
         tool: { driver: { name: `${report.tool.name}-check`, version: report.tool.version, semanticVersion: report.tool.version, rules } },
         automationDetails: { id: `modelgate-check/${report.policy.digest.slice(0, 12)}/` },
+        ...((report.policy.relaxations ?? []).length > 0
+          ? {
+              invocations: [
+                {
+                  executionSuccessful: true,
+                  toolConfigurationNotifications: (report.policy.relaxations ?? []).map((r) => ({
+                    level: "warning" as const,
+                    descriptor: { id: "policy.relaxation" },
+                    message: { text: `the policy relaxes the gate: ${r.setting}: ${r.value} — ${r.effect}; reason: ${r.reason}` },
+                  })),
+                },
+              ],
+            }
+          : {}),
         results,
         columnKind: "unicodeCodePoints",
         properties: { policy: report.policy, summary: report.summary },

@@ -62,7 +62,12 @@ function modelBlock(m: CheckModelReport, o: CheckTextOptions): string[] {
 /** The check report for a terminal: one verdict per model, with the reasons. */
 export function formatCheckText(report: CheckReport, options: CheckTextOptions): string {
   const p = report.policy;
-  const lines = [`modelgate check: policy ${p.source}${p.profile && !p.source.startsWith("profile:") ? ` (extends ${p.profile})` : ""}, sha256:${p.digest.slice(0, 12)}`, ""];
+  const lines = [`modelgate check: policy ${p.source}${p.profile && !p.source.startsWith("profile:") ? ` (extends ${p.profile})` : ""}, sha256:${p.digest.slice(0, 12)}`];
+  if (p.relaxations && p.relaxations.length > 0) {
+    lines.push(`the policy relaxes the gate (${p.relaxations.length}):`);
+    for (const r of p.relaxations) lines.push(`  ! ${r.setting}: ${r.value} — ${r.effect}; reason: ${r.reason}`);
+  }
+  lines.push("");
   for (const m of report.models) lines.push(...modelBlock(m, options), "");
   const s = report.summary;
   const extra = [s.errors > 0 ? `${s.errors} rule error${s.errors === 1 ? "" : "s"}` : "", s.suppressed > 0 ? `${s.suppressed} suppressed` : ""].filter(Boolean).join(", ");

@@ -1,0 +1,106 @@
+/**
+ * Issue 12: a policy starts from the default profile unless it says otherwise, and a policy that lets a high or
+ * critical finding pass says why (`allow:`), which every check report shows.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { check } from "../src/check/index.js";
+import { formatCheckSarif } from "../src/report/check/sarif.js";
+import { formatCheckText } from "../src/report/check/text.js";
+import { validateCheckReport } from "./helpers/check-schema.js";
+
+/** A protocol-2 pickle that calls builtins.eval("1+1") when loaded. */
+const EVAL_PICKLE = Buffer.concat([Buffer.from("\x80\x02cbuiltins\neval\n(X", "latin1"), Buffer.from([4, 0, 0, 0]), Buffer.from("1+1tR.", "latin1")]);
+
+let root: string;
+let n = 0;
+
+function project(policy: string): { cwd: string; model: string } {
+  const cwd = join(root, `project-${n++}`);
+  const model = join(cwd, "model");
+  mkdirSync(model, { recursive: true });
+  writeFileSync(join(model, "model.pkl"), EVAL_PICKLE);
+  writeFileSync(join(cwd, "modelgate.yaml"), policy);
+  return { cwd, model };
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "modelgate-policy-defaults-"));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("a policy without extends starts from the default profile", () => {
+  it.each([
+    ["only defaults:", "version: 1\ndefaults:\n  format: json\n"],
+    ["only a signature block", "version: 1\nsignature:\n  required: false\n"],
+    ["just version: 1", "version: 1\n"],
+  ])("%s: a model calling builtins.eval fails", async (_name, text) => {
+    const { cwd, model } = project(text);
+    const report = await check([model], { cwd });
+    expect(report.policy.profile).toBe("default");
+    expect(report.models[0]!.verdict).toBe("fail");
+    expect(report.models[0]!.reasons.some((r) => r.startsWith("scan.max-severity: ") && r.includes("builtins.eval"))).toBe(true);
+    expect(report.policy.relaxations).toBeUndefined();
+  });
+});
+
+describe("a policy that relaxes the gate says why", () => {
+  it("extends: permissive without a reason does not load, naming the file and line", async () => {
+    const { cwd, model } = project("version: 1\nextends: permissive\n");
+    await expect(check([model], { cwd })).rejects.toMatchObject({ code: "POLICY_INVALID", message: expect.stringMatching(/modelgate\.yaml:2:10: scan\.max_severity: high \(from extends: permissive\) relaxes the gate: .*allow:/) });
+  });
+
+  it("a raised scan.max_severity or defaults.fail_on without a reason does not load", async () => {
+    const a = project("version: 1\nscan:\n  max_severity: critical\n");
+    await expect(check([a.model], { cwd: a.cwd })).rejects.toMatchObject({ code: "POLICY_INVALID", message: expect.stringContaining("modelgate.yaml:3:17: scan.max_severity: critical relaxes the gate: high and critical scan findings pass") });
+    const b = project("version: 1\ndefaults:\n  fail_on: critical\n");
+    await expect(check([b.model], { cwd: b.cwd })).rejects.toMatchObject({ code: "POLICY_INVALID", message: expect.stringContaining("modelgate.yaml:3:12: defaults.fail_on: critical relaxes the gate") });
+  });
+
+  it("with allow: entries it loads, and the text, JSON and SARIF reports show the relaxation and its reason", async () => {
+    const { cwd, model } = project(
+      [
+        "version: 1",
+        "extends: permissive",
+        "allow:",
+        "  - relax: scan.max_severity",
+        "    reason: research sandbox, models never leave the cluster (SEC-88)",
+        "  - relax: scan.incomplete",
+        "    reason: encrypted archives are reviewed by hand",
+        "suppressions:",
+        "  - rule: pickle/dangerous-global",
+        "    path: model.pkl",
+        "    reason: the eval call is reviewed (SEC-89)",
+        "",
+      ].join("\n"),
+    );
+    const report = await check([model], { cwd });
+    expect(report.policy.relaxations).toEqual([
+      { setting: "scan.max_severity", value: "high", effect: expect.stringContaining("high scan findings pass"), reason: "research sandbox, models never leave the cluster (SEC-88)" },
+      { setting: "scan.incomplete", value: "allow", effect: expect.stringContaining("could not be fully verified"), reason: "encrypted archives are reviewed by hand" },
+      { setting: "suppressions[0]", value: "pickle/dangerous-global in model.pkl", effect: expect.any(String), reason: "the eval call is reviewed (SEC-89)" },
+    ]);
+    expect(validateCheckReport(JSON.parse(JSON.stringify(report)))).toEqual([]);
+    const text = formatCheckText(report, { color: false });
+    expect(text).toContain("the policy relaxes the gate (3):");
+    expect(text).toContain("! scan.max_severity: high — high scan findings pass (only critical ones fail); reason: research sandbox, models never leave the cluster (SEC-88)");
+    const sarif = JSON.parse(formatCheckSarif(report, { ruleTitle: () => undefined })) as { runs: { invocations: { toolConfigurationNotifications: { message: { text: string } }[] }[] }[] };
+    const notes = sarif.runs[0]!.invocations[0]!.toolConfigurationNotifications.map((x) => x.message.text);
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toContain("research sandbox");
+  });
+
+  it("an allow: entry for a setting the policy does not relax is a mistake", async () => {
+    const { cwd, model } = project("version: 1\nallow:\n  - { relax: scan.max_severity, reason: just in case }\n");
+    await expect(check([model], { cwd })).rejects.toMatchObject({ code: "POLICY_INVALID", message: expect.stringContaining("modelgate.yaml:3:14: allow[0]: the policy does not relax scan.max_severity") });
+  });
+
+  it("--profile permissive is reported as a relaxation chosen explicitly", async () => {
+    const { cwd, model } = project("version: 1\n");
+    const report = await check([model], { cwd, profile: "permissive" });
+    expect(report.policy.relaxations?.map((r) => r.setting)).toEqual(["scan.max_severity", "scan.incomplete"]);
+    expect(report.policy.relaxations?.[0]?.reason).toContain("chosen explicitly");
+  });
+});
