@@ -93,7 +93,7 @@ describe("expiry of abandoned uploads (gc)", () => {
 
   it("leaves uploads younger than the expiry alone", async () => {
     await push("abandoned", "1", { "a.safetensors": OWN, "b.safetensors": SHARED }, ["a.safetensors"], false);
-    expect(await gc(23)).toEqual({ expired: [], blobsDeleted: 0, tempRemoved: 0 });
+    expect(await gc(23)).toEqual({ expired: [], blobsDeleted: 0, tempRemoved: 0, orphansDeleted: 0 });
     expect(await server.blobs.has(sha256(OWN))).toBe(true);
   });
 
@@ -103,7 +103,7 @@ describe("expiry of abandoned uploads (gc)", () => {
     // (Scanned first: a clock 25 h ahead would also sweep its scan's temporary folder.)
     expect((await waitForVerdict(server.url, publisher.token!, "vision", "intime", "1", 60_000, 100)).status).toBe("approved");
     const r = await gc(25);
-    expect(r).toEqual({ expired: ["vision/abandoned@1"], blobsDeleted: 1, tempRemoved: 0 });
+    expect(r).toEqual({ expired: ["vision/abandoned@1"], blobsDeleted: 1, tempRemoved: 0, orphansDeleted: 0 });
     expect(await server.blobs.has(sha256(OWN))).toBe(false);
     expect(await server.blobs.has(sha256(SHARED))).toBe(true); // still the approved version's file
     expect(await server.blobs.has(sha256(INTIME))).toBe(true);
@@ -132,7 +132,7 @@ describe("expiry of abandoned uploads (gc)", () => {
     // The name is free again, and a second run finds nothing.
     await push("abandoned", "1", { "a.safetensors": OWN }, ["a.safetensors"], true);
     expect((await waitForVerdict(server.url, publisher.token!, "vision", "abandoned", "1", 60_000, 100)).status).toBe("approved");
-    expect(await gc(25)).toEqual({ expired: [], blobsDeleted: 0, tempRemoved: 0 });
+    expect(await gc(25)).toEqual({ expired: [], blobsDeleted: 0, tempRemoved: 0, orphansDeleted: 0 });
   });
 
   it("a push whose blob was deleted before it completed is refused and asked again, never admitted without its bytes", async () => {

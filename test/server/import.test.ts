@@ -4,7 +4,7 @@
  * on another origin), then scans and checks it like a push.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ import { runCli, startServe } from "./run-cli.js";
 const ROOT = join(import.meta.dirname, "..", "..");
 const HUB_TOKEN = "hf_secretsecretsecret";
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+const PARTIAL_FIRST = Buffer.from('{"only":"in the failed import"}');
 
 interface FakeFile {
   data: Buffer;
@@ -115,6 +116,7 @@ describe("pull-through imports from a hub", () => {
     repos.set("evil/metadata", { commit: "5".repeat(40), files: new Map([["config.json", { data: Buffer.from("{}"), lfs: false, redirectTo: () => "http://169.254.169.254/latest/meta-data/iam" }]]) });
     repos.set("evil/mapped", { commit: "6".repeat(40), files: new Map([["config.json", { data: Buffer.from("{}"), lfs: false, redirectTo: () => `http://[::ffff:127.0.0.2]:${new URL(internalUrl).port}/` }]]) });
     repos.set("evil/size", { commit: "7".repeat(40), files: new Map([["config.json", { data: Buffer.from('{"a":1}'), lfs: false, listedSize: 100 }]]) });
+    repos.set("evil/partial", { commit: "8".repeat(40), files: new Map([["first.json", { data: PARTIAL_FIRST, lfs: false }], ["model.safetensors", { data: weights, lfs: true, serve: Buffer.from("not the weights") }]]) });
     repos.set("evil/traversal", { commit: "e".repeat(40), files: new Map([["../../etc/cron.d/x", { data: Buffer.from("x"), lfs: false }]]) });
 
     dataDir = mkdtempSync(join(tmpdir(), "mg-import-"));
@@ -247,6 +249,36 @@ describe("pull-through imports from a hub", () => {
     expect(state.status).toBe("rejected");
     expect(state.reasons[0]).toBe("import failed: config.json: the size of the downloaded bytes did not match the size the hub declared");
     expect(state.reasons.join("\n")).not.toMatch(/\b7\b/);
+  });
+
+  it("a failed import leaves none of its files in the blob store", async () => {
+    expect((await importAs("partial", { source: "hf://evil/partial", version: "1" })).status).toBe(202);
+    const state = await verdict("partial", "1");
+    expect(state.status).toBe("rejected");
+    expect(seen.some((s) => s.path.endsWith("/first.json"))).toBe(true); // it was fetched…
+    expect(await server.blobs.has(sha256(PARTIAL_FIRST))).toBe(false); // …and is gone
+  });
+
+  it("garbage collection deletes stored blobs nothing refers to (past the grace period), keeps referenced and fresh ones", async () => {
+    const put = async (data: Buffer, ageHours: number): Promise<string> => {
+      const temp = join(server.config.tmpDir, `upload-test-${Math.random()}`);
+      writeFileSync(temp, data);
+      const digest = sha256(data);
+      await server.blobs.putFile(temp, { sha256: digest, size: data.length });
+      const old = new Date(Date.now() - ageHours * 3_600_000);
+      utimesSync(join(server.config.dataDir, "blobs", digest.slice(0, 2), digest.slice(2)), old, old);
+      return digest;
+    };
+    const orphan = await put(Buffer.from("left behind by a crashed import"), 48);
+    const fresh = await put(Buffer.from("an import in flight stored this a moment ago"), 0);
+    const referenced = sha256(Buffer.from('{"model_type":"bert"}')); // acme/tiny's config.json, approved above
+    const ref = join(server.config.dataDir, "blobs", referenced.slice(0, 2), referenced.slice(2));
+    utimesSync(ref, new Date(0), new Date(0));
+    const r = await server.collectGarbage();
+    expect(r.orphansDeleted).toBeGreaterThanOrEqual(1);
+    expect(await server.blobs.has(orphan)).toBe(false);
+    expect(await server.blobs.has(fresh)).toBe(true);
+    expect(await server.blobs.has(referenced)).toBe(true);
   });
 
   it("refuses a repository larger in all than --max-import before fetching anything", async () => {

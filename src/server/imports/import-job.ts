@@ -9,6 +9,7 @@ import type { Job } from "../jobs/queue.js";
 import { declaredDigest } from "../routes/uploads.js";
 import { receiveToTemp } from "../uploads/receive.js";
 import { queueScan } from "../versions/admit.js";
+import { deleteBlobIfUnreferenced } from "../versions/expire.js";
 import { openHubFile, type HubFile } from "./hub.js";
 
 export const IMPORT_ACTOR = "system:importer";
@@ -68,11 +69,11 @@ export async function runImportJob(ctx: ServerContext, job: Job): Promise<void> 
   const v = await getVersionById(ctx.db, versionId);
   if (!v || v.status !== "uploading") return; // decided (revoked, rejected) meanwhile
   const source = readJson<VersionSource | null>(v.source, null);
+  const received: StoredFile[] = [];
   try {
     if (!source) throw new ModelgateError("MALFORMED_INPUT", "the version records no hub source");
     const hub = ctx.config.importFrom.find((h) => h.href === source.hub);
     if (!hub) throw new ModelgateError("FORBIDDEN", `${source.hub} is no longer an import hub of this server (--import-from)`);
-    const received: StoredFile[] = [];
     for (const f of files) received.push(await fetchFile(ctx, hub, source, f));
     await ctx.db.transaction(async (tx) => {
       // The gc job deletes a blob no file row names, under the same (serialised) write lock: a blob stored above
@@ -94,5 +95,14 @@ export async function runImportJob(ctx: ServerContext, job: Job): Promise<void> 
     if (transient && job.attempts < job.maxAttempts) throw e;
     if (!(e instanceof ModelgateError)) ctx.log.error({ err: e, version: versionSubject(v) }, "import failed");
     await fail(ctx, v, source, e instanceof ModelgateError ? e.message : "internal error (see the server log)");
+    // The files fetched before the failure: nothing will refer to them (unless another version holds the same
+    // bytes). The gc job's orphan sweep catches any this misses (a crash here).
+    for (const f of received) {
+      try {
+        await deleteBlobIfUnreferenced(ctx, f.sha256);
+      } catch (err) {
+        ctx.log.warn({ err, sha256: f.sha256 }, "could not delete a failed import's blob; the gc job will");
+      }
+    }
   }
 }

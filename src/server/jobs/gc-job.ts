@@ -1,6 +1,7 @@
 /**
  * The periodic `gc` job: expires abandoned uploads (versions/expire.ts), deletes the blobs nobody refers to any
- * more, and removes stale temporary files of this node.
+ * more — those of expired uploads, and any other stored blob no file row names (what a failed import or a crash
+ * between storing and recording left behind) — and removes stale temporary files of this node.
  *
  * One gc job exists at a time for the whole cluster: the meta row GC_META_KEY holds the id of the scheduled (or
  * running) one. The queue's lease gives it to one worker; when it ends it queues its successor GC_INTERVAL_MS
@@ -13,7 +14,7 @@ import { join } from "node:path";
 import type { ServerContext } from "../context.js";
 import { getMeta } from "../db/meta.js";
 import type { SqlDatabase } from "../storage/types.js";
-import { expireAbandonedUploads, expiryCutoff, type ExpiryContext, type GcResult } from "../versions/expire.js";
+import { deleteBlobIfUnreferenced, expireAbandonedUploads, expiryCutoff, type ExpiryContext, type GcResult } from "../versions/expire.js";
 import type { Job } from "./queue.js";
 
 /** How often the gc job runs. */
@@ -26,6 +27,24 @@ export const SERVER_TEMP_NAME = /^(upload|scan|sign|vulndb)-/;
 export interface GcRunResult extends GcResult {
   /** Stale temporary entries removed from tmpDir. */
   tempRemoved: number;
+  /** Blobs of the store no version file named (orphans), deleted; also counted in blobsDeleted. */
+  orphansDeleted: number;
+}
+
+/**
+ * Deletes every stored blob last written before `olderThan` that no version_files row names (each through
+ * deleteBlobIfUnreferenced: the check and the delete under the write lock). The grace period keeps the blobs an
+ * import in flight has stored but not yet recorded (its recording transaction re-checks they are present and
+ * fetches again if not). Returns how many it deleted.
+ */
+export async function sweepOrphanBlobs(ctx: Pick<ServerContext, "db" | "blobs">, olderThan: Date): Promise<number> {
+  let deleted = 0;
+  for await (const b of ctx.blobs.list()) {
+    if (b.modifiedAt >= olderThan) continue;
+    if (await ctx.db.get("SELECT 1 AS x FROM version_files WHERE sha256 = ? LIMIT 1", [b.sha256])) continue; // cheap pre-check, no lock
+    if (await deleteBlobIfUnreferenced(ctx, b.sha256)) deleted++;
+  }
+  return deleted;
 }
 
 /**
@@ -49,9 +68,15 @@ export async function sweepStaleTemp(tmpDir: string, olderThan: Date): Promise<n
 /** One garbage collection pass (what the gc job does, without scheduling the next): `now` is injectable for tests. */
 export async function collectGarbage(ctx: ExpiryContext, now = new Date()): Promise<GcRunResult> {
   const expiry = await expireAbandonedUploads(ctx, now);
-  const tempRemoved = await sweepStaleTemp(ctx.config.tmpDir, expiryCutoff(now, ctx.config.uploadExpiryHours));
+  const cutoff = expiryCutoff(now, ctx.config.uploadExpiryHours);
+  const tempRemoved = await sweepStaleTemp(ctx.config.tmpDir, cutoff);
   if (tempRemoved > 0) ctx.log.info({ tempRemoved }, "removed stale temporary files");
-  return { ...expiry, tempRemoved };
+  const orphansDeleted = await sweepOrphanBlobs(ctx, cutoff);
+  if (orphansDeleted > 0) {
+    ctx.metrics?.deletedBlobs.inc(orphansDeleted);
+    ctx.log.info({ orphansDeleted }, "deleted blobs no version refers to");
+  }
+  return { ...expiry, blobsDeleted: expiry.blobsDeleted + orphansDeleted, tempRemoved, orphansDeleted };
 }
 
 class LostRace extends Error {}

@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, rm, stat, unlink, access, constants } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat, unlink, access, constants } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { ModelgateError } from "../../core/errors.js";
-import type { BlobInfo, BlobStore } from "./types.js";
+import type { BlobInfo, BlobStore, StoredBlob } from "./types.js";
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -30,13 +30,13 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   const pathOf = (sha256: string): string => join(root, sha256.slice(0, 2), sha256.slice(2));
   return {
     kind: "fs",
-    async putFile(tempPath: string, info: BlobInfo): Promise<void> {
+    async putFile(tempPath: string, info: BlobInfo, opts?: { replace?: boolean }): Promise<void> {
       checkDigest(info.sha256);
       const target = pathOf(info.sha256);
       const st = await stat(tempPath);
       if (st.size !== info.size) throw new ModelgateError("INTERNAL", `temp file ${tempPath} has ${st.size} bytes, expected ${info.size}`);
       const existing = await stat(target).catch(() => undefined);
-      if (existing?.isFile() && existing.size === info.size) {
+      if (existing?.isFile() && existing.size === info.size && !opts?.replace) {
         await unlink(tempPath).catch(() => undefined);
         return;
       }
@@ -63,6 +63,16 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     async delete(sha256: string): Promise<void> {
       checkDigest(sha256);
       await rm(pathOf(sha256), { force: true });
+    },
+    async *list(): AsyncGenerator<StoredBlob> {
+      for (const dir of (await readdir(root).catch(() => [] as string[])).sort()) {
+        if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+        for (const name of (await readdir(join(root, dir)).catch(() => [] as string[])).sort()) {
+          if (!/^[0-9a-f]{62}$/.test(name)) continue;
+          const st = await stat(join(root, dir, name)).catch(() => undefined);
+          if (st?.isFile()) yield { sha256: dir + name, size: st.size, modifiedAt: st.mtime };
+        }
+      }
     },
     async ping(): Promise<void> {
       await access(root, constants.R_OK | constants.W_OK);

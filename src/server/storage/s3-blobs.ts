@@ -21,12 +21,13 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { ModelgateError } from "../../core/errors.js";
-import type { BlobInfo, BlobStore } from "./types.js";
+import type { BlobInfo, BlobStore, StoredBlob } from "./types.js";
 
 export interface S3BlobConfig {
   /** e.g. http://127.0.0.1:4568 for s3rver/MinIO; absent = AWS. */
@@ -129,13 +130,13 @@ export async function createS3BlobStore(config: S3BlobConfig, tmpDir: string): P
   const store: BlobStore = {
     kind: "s3",
 
-    async putFile(tempPath: string, info: BlobInfo): Promise<void> {
+    async putFile(tempPath: string, info: BlobInfo, opts?: { replace?: boolean }): Promise<void> {
       const Key = blobKey(info.sha256);
       const local = await stat(tempPath);
       if (local.size !== info.size) {
         throw new ModelgateError("INTERNAL", `temporary file ${tempPath} has ${local.size} bytes, expected ${info.size} for blob ${info.sha256}`);
       }
-      if ((await headSize(info.sha256)) !== info.size) {
+      if (opts?.replace || (await headSize(info.sha256)) !== info.size) {
         try {
           const upload = new Upload({
             client,
@@ -184,6 +185,23 @@ export async function createS3BlobStore(config: S3BlobConfig, tmpDir: string): P
         if (isNotFound(e)) return;
         throw storageError(`DeleteObject ${sha256}`, config, e);
       }
+    },
+
+    async *list(): AsyncGenerator<StoredBlob> {
+      let ContinuationToken: string | undefined;
+      do {
+        let page;
+        try {
+          page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: "blobs/", ...(ContinuationToken ? { ContinuationToken } : {}) }));
+        } catch (e) {
+          throw storageError("ListObjectsV2", config, e);
+        }
+        for (const o of page.Contents ?? []) {
+          const m = /^blobs\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(o.Key ?? "");
+          if (m) yield { sha256: m[1]!, size: o.Size ?? 0, modifiedAt: o.LastModified ?? new Date(0) };
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
     },
 
     async ping(): Promise<void> {

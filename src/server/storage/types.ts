@@ -41,18 +41,27 @@ export interface BlobInfo {
   size: number;
 }
 
+export interface StoredBlob extends BlobInfo {
+  modifiedAt: Date;
+}
+
 /**
  * Content-addressed blob storage. Uploads are streamed by the caller to a local temporary file while hashed;
  * `putFile` then moves/uploads that file under its digest. A blob is visible only once complete.
  */
 export interface BlobStore {
   readonly kind: "fs" | "s3";
-  /** Stores the file at `tempPath` (already hashed by the caller) under `info.sha256`; idempotent. May consume (move) the temp file. */
-  putFile(tempPath: string, info: BlobInfo): Promise<void>;
+  /**
+   * Stores the file at `tempPath` (already hashed by the caller) under `info.sha256`; idempotent. May consume
+   * (move) the temp file. `replace`: overwrite a blob already stored under that digest (one found corrupt).
+   */
+  putFile(tempPath: string, info: BlobInfo, opts?: { replace?: boolean }): Promise<void>;
   /** Streams a blob; throws ModelgateError("NOT_FOUND") when absent. */
   get(sha256: string): Promise<Readable>;
   has(sha256: string): Promise<boolean>;
   delete(sha256: string): Promise<void>;
+  /** Every stored blob with its size and last modification (garbage collection looks for ones nothing names). */
+  list(): AsyncIterable<StoredBlob>;
   /** Health probe for /readyz. */
   ping(): Promise<void>;
 }
