@@ -24,6 +24,7 @@ import { registerErrorHandler } from "./middlewares/error-handler.js";
 import { registerRequestMetrics } from "./middlewares/metrics.js";
 import { registerOctetStream } from "./middlewares/octet-stream.js";
 import { registerRequirePermission } from "./middlewares/require-permission.js";
+import { registerConnectionGuards, serverTimeoutOptions } from "./middlewares/slow-clients.js";
 import { registerValidation } from "./middlewares/validation.js";
 import { registerAuditLogRoutes } from "./routes/audit-log.js";
 import { registerFileRoutes } from "./routes/files.js";
@@ -113,6 +114,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
       routerOptions: { maxParamLength: 4096 },
       bodyLimit: 2 * 1024 * 1024,
       return503OnClosing: true,
+      ...serverTimeoutOptions(config),
     });
     const ctx: ServerContext = { config, db, blobs, auditLog, queue, metrics, serverKey, log: app.log };
     const routes: RouteInfo[] = [];
@@ -124,6 +126,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
 
     const throttle = createAuthThrottle(ctx, { windowMs: config.authWindowMs, maxFailuresPerAddress: config.maxAuthFailuresPerAddress, maxFailuresPerPrefix: config.maxAuthFailuresPerPrefix });
     registerAuthThrottle(app, throttle);
+    registerConnectionGuards(app, config);
     registerErrorHandler(app, throttle);
     registerValidation(app);
     registerOctetStream(app);

@@ -58,6 +58,18 @@ export interface ServerConfig {
   maxAuthFailuresPerAddress?: number;
   /** Failed authentications per token prefix (first 8 characters after mg_) and window before 429; default 10. */
   maxAuthFailuresPerPrefix?: number;
+  /** Time a client has to send the request line and headers; default 20 s. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, body included; default 6 h (0 = none). */
+  requestTimeoutMs?: number;
+  /** A connection with no traffic either way for this long is closed; default 60 s. */
+  idleTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this long; default 5 s. */
+  keepAliveTimeoutMs?: number;
+  /** A request body slower than this on average (after uploadGraceMs) is dropped; default 16 KiB/s (0 = off). */
+  minUploadBytesPerSecond?: number;
+  /** How long a body may take to get going before the minimum rate applies; default 10 s. */
+  uploadGraceMs?: number;
 }
 
 export interface ResolvedServerConfig {
@@ -87,6 +99,12 @@ export interface ResolvedServerConfig {
   authWindowMs: number;
   maxAuthFailuresPerAddress: number;
   maxAuthFailuresPerPrefix: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  minUploadBytesPerSecond: number;
+  uploadGraceMs: number;
   tmpDir: string;
   keyDir: string;
 }
@@ -151,6 +169,12 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     authWindowMs: nonNegativeInt("authWindowMs", config.authWindowMs, 60_000, 100),
     maxAuthFailuresPerAddress: nonNegativeInt("maxAuthFailuresPerAddress", config.maxAuthFailuresPerAddress, 30, 1),
     maxAuthFailuresPerPrefix: nonNegativeInt("maxAuthFailuresPerPrefix", config.maxAuthFailuresPerPrefix, 10, 1),
+    headersTimeoutMs: nonNegativeInt("headersTimeoutMs", config.headersTimeoutMs, 20_000, 100),
+    requestTimeoutMs: nonNegativeInt("requestTimeoutMs", config.requestTimeoutMs, 6 * 3600_000),
+    idleTimeoutMs: nonNegativeInt("idleTimeoutMs", config.idleTimeoutMs, 60_000, 100),
+    keepAliveTimeoutMs: nonNegativeInt("keepAliveTimeoutMs", config.keepAliveTimeoutMs, 5_000, 100),
+    minUploadBytesPerSecond: nonNegativeInt("minUploadBytesPerSecond", config.minUploadBytesPerSecond, 16 * 1024),
+    uploadGraceMs: nonNegativeInt("uploadGraceMs", config.uploadGraceMs, 10_000, 100),
     tmpDir: resolve(dataDir, "tmp"),
     keyDir: resolve(dataDir, "keys"),
   };

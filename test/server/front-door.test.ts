@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,4 +78,108 @@ describe("failed authentication is rate-limited and aggregated in the audit log"
     expect(counted).toBe(213);
     expect(denied.some((e) => (e.data as { aggregated?: boolean }).aggregated === true)).toBe(true);
   }, 30_000);
+});
+
+/** Sends a request whose body the test writes itself; resolves when the server answers or the connection ends. */
+function rawUpload(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  feed: (write: (b: Buffer) => boolean, closed: () => boolean) => Promise<void>,
+): Promise<{ status?: number; written: number; closedAfterMs: number }> {
+  const u = new URL(url);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let written = 0;
+    let status: number | undefined;
+    let closed = false;
+    const socket = netConnect({ host: u.hostname, port: Number(u.port) });
+    const finish = (): void => {
+      if (closed) return;
+      closed = true;
+      resolve({ ...(status !== undefined ? { status } : {}), written, closedAfterMs: Date.now() - started });
+    };
+    let head = "";
+    socket.on("data", (d: Buffer) => {
+      head += d.toString("latin1");
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+      if (m) status = Number(m[1]);
+    });
+    socket.on("close", finish);
+    socket.on("error", () => socket.destroy());
+    socket.on("connect", () => {
+      const lines = [`PUT ${path} HTTP/1.1`, `host: ${u.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "", ""];
+      socket.write(lines.join("\r\n"));
+      void feed(
+        (b) => {
+          if (closed || socket.destroyed) return false;
+          written += b.length;
+          return socket.write(b);
+        },
+        () => closed || socket.destroyed,
+      ).catch(() => undefined);
+    });
+  });
+}
+
+describe("refused and slow requests are closed, not read", () => {
+  let server: GateServer;
+  let admin: Api;
+  beforeAll(async () => {
+    server = await start({ minUploadBytesPerSecond: 2000, uploadGraceMs: 1000, maxUploadBytes: 1024 ** 4 });
+    admin = new Api(server.url, ADMIN);
+    expect((await admin.post("/api/v1/projects", { name: "slow" })).status).toBe(201);
+  });
+  afterAll(async () => server.close());
+
+  it("after a 401 the server does not read a 200 MiB body: it answers and closes", async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 1);
+    const r = await rawUpload(server.url, "/api/v1/uploads/x/files/a.bin", { "content-type": "application/octet-stream", "content-length": String(200 * 1024 * 1024), authorization: `Bearer ${randomToken()}` }, async (write, closed) => {
+      for (let i = 0; i < 200 && !closed(); i++) {
+        if (!write(chunk)) await new Promise((res) => setTimeout(res, 5));
+      }
+    });
+    expect(r.status).toBe(401);
+    expect(r.written).toBeLessThan(64 * 1024 * 1024);
+    expect(r.closedAfterMs).toBeLessThan(5000);
+  }, 20_000);
+
+  it("a client declaring 10^12 bytes and trickling them is dropped: unauthenticated at once, authenticated within the grace", async () => {
+    const trickle = async (write: (b: Buffer) => boolean, closed: () => boolean): Promise<void> => {
+      for (let i = 0; i < 100 && !closed(); i++) {
+        write(Buffer.from("x"));
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    };
+    const anon = await rawUpload(server.url, "/api/v1/uploads/x/files/a.bin", { "content-type": "application/octet-stream", "content-length": String(10 ** 12) }, trickle);
+    expect(anon.status).toBe(401);
+    expect(anon.closedAfterMs).toBeLessThan(3000);
+
+    const size = 100_000;
+    const declared = await admin.post<{ uploadId: string }>("/api/v1/projects/slow/models/m/versions", { version: "1", files: [{ path: "a.bin", size, sha256: "0".repeat(64) }] });
+    expect(declared.status).toBe(201);
+    const authed = await rawUpload(server.url, `/api/v1/uploads/${declared.body.uploadId}/files/a.bin`, { "content-type": "application/octet-stream", "content-length": String(size), authorization: `Bearer ${ADMIN}` }, trickle);
+    expect(authed.closedAfterMs).toBeLessThan(6000);
+    expect(authed.closedAfterMs).toBeGreaterThan(900);
+  }, 30_000);
+
+  it("headers that never finish are dropped after the headers timeout", async () => {
+    const s2 = await start({ headersTimeoutMs: 500 });
+    try {
+      const u = new URL(s2.url);
+      const started = Date.now();
+      const closedAfter = await new Promise<number>((resolve) => {
+        const socket = netConnect({ host: u.hostname, port: Number(u.port) }, () => socket.write("GET /healthz HTTP/1.1\r\nhost: x\r\n"));
+        const t = setInterval(() => socket.write("x-slow: 1\r\n"), 100);
+        socket.on("error", () => undefined);
+        socket.on("close", () => {
+          clearInterval(t);
+          resolve(Date.now() - started);
+        });
+      });
+      expect(closedAfter).toBeLessThan(3000);
+    } finally {
+      await s2.close();
+    }
+  }, 20_000);
 });
