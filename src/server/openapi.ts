@@ -261,7 +261,7 @@ export const OPENAPI_DOCUMENT: Json = {
       get: {
         ...secured,
         tags: ["audit-log"],
-        summary: "Log entries from ≤ index < to, at most 1000 (audit:read)",
+        summary: "Log entries from ≤ index < to, at most 1000 (audit:read; for a project auditor, entries outside its projects and token entries are {index, leafHash, redacted: true})",
         parameters: [
           { name: "from", in: "query", schema: { type: "integer", minimum: 0 } },
           { name: "to", in: "query", schema: { type: "integer", minimum: 0 } },

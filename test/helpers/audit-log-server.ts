@@ -27,7 +27,7 @@ const stubAuthorize = ((request: FastifyRequest, permission) => {
   if (auth === undefined) throw new ModelgateError("UNAUTHORIZED", "authentication required: send Authorization: Bearer <token>");
   if (auth === `Bearer ${CONSUMER_TOKEN}`) throw new ModelgateError("FORBIDDEN", `${permission} needs an auditor or admin token`);
   if (auth !== `Bearer ${AUDITOR_TOKEN}`) throw new ModelgateError("UNAUTHORIZED", "unknown token");
-  const principal: Principal = { tokenId: "t-auditor", name: "auditor", admin: false, scopes: [], roles: [] };
+  const principal: Principal = { tokenId: "t-auditor", name: "auditor", admin: true, scopes: ["audit:*"], roles: [] };
   return principal;
 }) as typeof authorizeFn;
 

@@ -51,7 +51,11 @@ function printVerifyText(r: VerifyResult, serverUrl: string): void {
   if (r.verified) {
     out.push(`audit log ${r.origin} at ${serverUrl}: verified`);
     out.push(`  key         ${r.keyId}, ${TRUST_TEXT[r.trust]}`);
-    out.push(`  entries     ${r.entriesChecked}, every leaf hash recomputed from the entry's content`);
+    out.push(
+      r.entriesRedacted
+        ? `  entries     ${r.entriesChecked}: ${r.entriesChecked - r.entriesRedacted} leaf hashes recomputed from the entry's content, ${r.entriesRedacted} served as leaf hashes only (outside this token's projects)`
+        : `  entries     ${r.entriesChecked}, every leaf hash recomputed from the entry's content`,
+    );
     out.push(`  size        ${r.size}`);
     out.push(`  root        ${r.rootHash}`);
     out.push(`  checkpoint  signed ${r.checkpointTime}`);

@@ -66,6 +66,11 @@ export interface VerifyResult {
   keyId: string;
   trust: KeyTrust;
   entriesChecked: number;
+  /**
+   * Entries the server served redacted (a project auditor's view of other projects' and server-wide entries):
+   * their leaf hashes are part of the verified tree, their content was not read.
+   */
+  entriesRedacted?: number;
   inclusionProofsChecked: number;
   /** The checkpoint verified on an earlier run, when the state file had one. */
   previous?: { size: number; rootHash: string; timestamp: string; verifiedAt: string };
@@ -283,7 +288,7 @@ export async function verifyAuditLog(options: VerifyOptions): Promise<VerifyResu
     );
   }
 
-  const base = { origin, keyId, trust, statePath, entriesChecked: 0, inclusionProofsChecked: 0, stateSaved: false };
+  const base: { origin: string; keyId: string; trust: KeyTrust; statePath: string; entriesChecked: number; entriesRedacted?: number; inclusionProofsChecked: number; stateSaved: boolean } = { origin, keyId, trust, statePath, entriesChecked: 0, inclusionProofsChecked: 0, stateSaved: false };
   const previous = state === undefined ? undefined : { size: state.checkpoint.size, rootHash: state.checkpoint.rootHash, timestamp: state.checkpoint.timestamp, verifiedAt: state.verifiedAt };
   let body: ReturnType<typeof verifyCheckpointNote>;
   try {
@@ -346,7 +351,11 @@ export async function verifyAuditLog(options: VerifyOptions): Promise<VerifyResu
       }
       const shape = entryShapeProblem(e);
       let recomputed: Buffer;
-      if (shape !== undefined) {
+      if ((e as { redacted?: unknown }).redacted === true && isHash(e.leafHash)) {
+        // Not ours to read: its leaf hash goes into the tree as served, so the root still proves it unchanged.
+        recomputed = Buffer.from(e.leafHash, "hex");
+        base.entriesRedacted = (base.entriesRedacted ?? 0) + 1;
+      } else if (shape !== undefined) {
         problem(`entry ${e.index} is malformed: ${shape}`, e.index);
         recomputed = Buffer.alloc(HASH_SIZE);
       } else {

@@ -7,12 +7,20 @@
  *   GET /api/v1/audit-log/proof/consistency?from=M&to=N     → {from, to, proof}
  *   GET /api/v1/audit-log/public-key                        → {publicKeyPem, keyId, verifierKey}
  * Query parameters are non-negative integers; anything else is a 400 INVALID_OPTION in the API's error shape.
+ *
+ * Reads are scoped: an organisation auditor (an admin token, which may be scoped down to `audit:*`) reads every
+ * entry; a token whose project roles grant audit:read reads the entries of those projects in full, and of every
+ * other entry — other projects', server-wide ones such as token creation, policy and webhook changes — only its
+ * position and leaf hash: `{index, leafHash, redacted: true}`. That is enough to verify the whole log (the tree is
+ * built from leaf hashes; checkpoints, consistency and inclusion proofs are the same for everyone) and to verify
+ * the content of the entries it may read, without reading anyone else's. Checkpoints and proofs hold hashes only.
  * Authorisation errors are thrown on to the server's error handler (which answers 401/403 and records them).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ModelgateError } from "../../core/errors.js";
+import type { AuditEntry } from "../audit/entry.js";
 import type { AuditLog } from "../audit/log.js";
-import type { authorize as authorizeFn } from "../auth/authorize.js";
+import { projectsWith, type authorize as authorizeFn, type Principal } from "../auth/authorize.js";
 
 export const AUDIT_LOG_PAGE_MAX = 1000;
 
@@ -37,6 +45,22 @@ function intParam(query: unknown, name: string, fallback?: number): number {
     throw new BadQuery(`query parameter "${name}" must be a non-negative integer, got ${JSON.stringify(raw)}`);
   }
   return Number(raw);
+}
+
+/** An entry the reader may not read: where it is and its leaf hash, nothing of its content. */
+export interface RedactedAuditEntry {
+  index: number;
+  leafHash: string;
+  redacted: true;
+}
+
+/** The entries as `principal` may read them (see the header): full, or redacted to their leaf hash. */
+export function scopeEntries(principal: Principal, entries: AuditEntry[]): (AuditEntry | RedactedAuditEntry)[] {
+  const projects = projectsWith(principal, "audit:read");
+  if (projects === undefined) return entries; // organisation auditor
+  return entries.map((e) =>
+    e.project && projects.has(e.project) && !e.type.startsWith("token.") ? e : { index: e.index, leafHash: e.leafHash, redacted: true as const },
+  );
 }
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
@@ -76,14 +100,14 @@ export function registerAuditLogRoutes(app: FastifyInstance, deps: AuditLogRoute
   app.get(
     "/api/v1/audit-log/entries",
     guarded(async (request) => {
-      authorize(request, "audit:read");
+      const principal = authorize(request, "audit:read");
       const size = await auditLog.size();
       const from = intParam(request.query, "from", 0);
       const requestedTo = intParam(request.query, "to", from + AUDIT_LOG_PAGE_MAX);
       if (requestedTo < from) throw new BadQuery(`"from" (${from}) must not be larger than "to" (${requestedTo})`);
       if (from > size) throw new BadQuery(`"from" (${from}) is beyond the end of the log (${size} entries)`);
       const to = Math.min(requestedTo, size, from + AUDIT_LOG_PAGE_MAX);
-      return { entries: await auditLog.entries(from, to) };
+      return { entries: scopeEntries(principal, await auditLog.entries(from, to)) };
     }),
   );
 
