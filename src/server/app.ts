@@ -18,6 +18,7 @@ import { runScanJob } from "./jobs/scan-job.js";
 import { runWebhookJob } from "./jobs/webhook-job.js";
 import { startWorkers, type WorkerPool } from "./jobs/worker.js";
 import { createServerMetrics } from "./metrics.js";
+import { registerAdmissionControl } from "./middlewares/admission.js";
 import { createAuthThrottle, registerAuthThrottle } from "./middlewares/auth-throttle.js";
 import { registerAuthenticate } from "./middlewares/authenticate.js";
 import { registerErrorHandler } from "./middlewares/error-handler.js";
@@ -132,6 +133,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     registerOctetStream(app);
     registerAuthenticate(app, ctx, throttle);
     registerRequestMetrics(app, metrics);
+    registerAdmissionControl(app, ctx, config);
     // The core API in one encapsulated context whose onRequest hook authorises every route before its body is
     // read (routes declare their permission; a route that declares none is refused). The audit-log and dashboard
     // modules register at the root and authorise in their handlers.

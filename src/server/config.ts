@@ -70,6 +70,10 @@ export interface ServerConfig {
   minUploadBytesPerSecond?: number;
   /** How long a body may take to get going before the minimum rate applies; default 10 s. */
   uploadGraceMs?: number;
+  /** Versions of one project waiting for their verdict before new pushes/imports of it get 429; default 200. */
+  maxPendingPerProject?: number;
+  /** Versions of all projects waiting for their verdict before new pushes/imports get 503; default 2000. */
+  maxPendingTotal?: number;
 }
 
 export interface ResolvedServerConfig {
@@ -105,6 +109,8 @@ export interface ResolvedServerConfig {
   keepAliveTimeoutMs: number;
   minUploadBytesPerSecond: number;
   uploadGraceMs: number;
+  maxPendingPerProject: number;
+  maxPendingTotal: number;
   tmpDir: string;
   keyDir: string;
 }
@@ -175,6 +181,8 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     keepAliveTimeoutMs: nonNegativeInt("keepAliveTimeoutMs", config.keepAliveTimeoutMs, 5_000, 100),
     minUploadBytesPerSecond: nonNegativeInt("minUploadBytesPerSecond", config.minUploadBytesPerSecond, 16 * 1024),
     uploadGraceMs: nonNegativeInt("uploadGraceMs", config.uploadGraceMs, 10_000, 100),
+    maxPendingPerProject: nonNegativeInt("maxPendingPerProject", config.maxPendingPerProject, 200, 1),
+    maxPendingTotal: nonNegativeInt("maxPendingTotal", config.maxPendingTotal, 2000, 1),
     tmpDir: resolve(dataDir, "tmp"),
     keyDir: resolve(dataDir, "keys"),
   };

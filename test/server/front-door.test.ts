@@ -4,7 +4,7 @@
  * where each audited request came from, file-name clashes in one version, and a vanished keys/ folder.
  * Everything runs against servers on 127.0.0.1:0, with bounded loads.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
@@ -182,4 +182,44 @@ describe("refused and slow requests are closed, not read", () => {
       await s2.close();
     }
   }, 20_000);
+});
+
+describe("back-pressure: pending work per project and in all is bounded", () => {
+  let server: GateServer;
+  let admin: Api;
+  beforeAll(async () => {
+    // workers: 0 — nothing drains the queue, so pending versions pile up.
+    server = await start({ maxPendingPerProject: 3, maxPendingTotal: 5 });
+    admin = new Api(server.url, ADMIN);
+    for (const name of ["busy", "other"]) expect((await admin.post("/api/v1/projects", { name })).status).toBe(201);
+  });
+  afterAll(async () => server.close());
+
+  async function push(project: string, version: string): Promise<{ status: number; retryAfter: string | null; code?: string }> {
+    const content = Buffer.from(`${project}-${version}-${randomBytes(8).toString("hex")}`);
+    const sha256 = createHash("sha256").update(content).digest("hex");
+    const d = await admin.post<{ uploadId: string }>(`/api/v1/projects/${project}/models/m/versions`, { version, files: [{ path: "w.bin", size: content.length, sha256 }] });
+    if (d.status !== 201) return { status: d.status, retryAfter: d.headers.get("retry-after"), ...(errorCode(d) ? { code: errorCode(d)! } : {}) };
+    expect((await admin.call("PUT", `/api/v1/uploads/${d.body.uploadId}/files/w.bin`, content, { "content-type": "application/octet-stream" })).status).toBe(204);
+    const c = await admin.post(`/api/v1/uploads/${d.body.uploadId}/complete`);
+    return { status: c.status, retryAfter: c.headers.get("retry-after"), ...(errorCode(c) ? { code: errorCode(c)! } : {}) };
+  }
+
+  it("answers 429 for a project over its backlog, 503 for a saturated server, with Retry-After and a metric", async () => {
+    for (const v of ["1", "2", "3"]) expect((await push("busy", v)).status).toBe(202);
+    const over = await push("busy", "4");
+    expect(over).toMatchObject({ status: 429, code: "RATE_LIMITED" });
+    expect(Number(over.retryAfter)).toBeGreaterThanOrEqual(1);
+    // Another project is not held up by the busy one …
+    for (const v of ["1", "2"]) expect((await push("other", v)).status).toBe(202);
+    // … until the server as a whole is full.
+    const full = await push("other", "3");
+    expect(full).toMatchObject({ status: 503, code: "UNAVAILABLE" });
+    expect(Number(full.retryAfter)).toBeGreaterThanOrEqual(1);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/modelgate_admissions_refused_total\{scope="project"\} 1/);
+    expect(metrics).toMatch(/modelgate_admissions_refused_total\{scope="server"\} 1/);
+    expect(metrics).toMatch(/modelgate_pending_versions\{scope="total"\} 5/);
+    expect(metrics).toMatch(/modelgate_pending_versions\{scope="max_project"\} 3/);
+  }, 30_000);
 });

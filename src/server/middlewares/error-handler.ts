@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ModelgateError, type ModelgateErrorCode } from "../../core/errors.js";
 import { AuthorizationError } from "../auth/authorize.js";
 import { actorOf } from "../events/audit.js";
+import { OverloadedError } from "./admission.js";
 import { RateLimitedError, type AuthThrottle } from "./auth-throttle.js";
 
 /** API error codes and their HTTP statuses. */
@@ -58,6 +59,13 @@ function send(reply: FastifyReply, status: number, code: ApiErrorCode, message: 
 export function registerErrorHandler(app: FastifyInstance, throttle: AuthThrottle): void {
   app.setNotFoundHandler((request, reply) => send(reply, 404, "NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`));
   app.setErrorHandler(async (error: FastifyError | ModelgateError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof OverloadedError) {
+      return send(reply.header("retry-after", String(error.retryAfterSeconds)), 503, "UNAVAILABLE", error.message);
+    }
+    if (error instanceof RateLimitedError && request.principal !== undefined && request.authFailure === undefined) {
+      // Back-pressure on an authenticated request (not an authentication failure): no audit entry.
+      return send(reply.header("retry-after", String(error.retryAfterSeconds)), 429, "RATE_LIMITED", error.message);
+    }
     if (error instanceof RateLimitedError) {
       await auditDenied(throttle, request, error, 429);
       return send(reply.header("retry-after", String(error.retryAfterSeconds)).header("connection", "close"), 429, "RATE_LIMITED", error.message);
