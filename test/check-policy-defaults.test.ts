@@ -104,3 +104,16 @@ describe("a policy that relaxes the gate says why", () => {
     expect(report.policy.relaxations?.[0]?.reason).toContain("chosen explicitly");
   });
 });
+
+describe("custom rules have an evaluation budget", () => {
+  it("check(): a rule that runs past its deadline fails the model with the reason, never passes", async () => {
+    const cwd = join(root, `project-${n++}`);
+    const model = join(cwd, `${"a".repeat(34)}b`);
+    mkdirSync(model, { recursive: true });
+    writeFileSync(join(model, "model.pkl"), EVAL_PICKLE);
+    writeFileSync(join(cwd, "modelgate.yaml"), 'version: 1\nrules:\n  - id: team.slow\n    expression: \'model.name.matches("^(a+)+$")\'\n');
+    const report = await check([model], { cwd, celTimeoutMs: 300 });
+    expect(report.models[0]!.verdict).toBe("fail");
+    expect(report.models[0]!.reasons).toContainEqual(expect.stringMatching(/^team\.slow: could not be evaluated: exceeded the evaluation budget: still running after 300 ms/));
+  });
+});

@@ -8,6 +8,7 @@ import type { Report } from "../core/report.js";
 import type { AuditReport } from "../deps/audit-report.js";
 import { TOOL_NAME, TOOL_VERSION } from "../core/version.js";
 import { evaluatePolicy, requiredSections } from "../policy/evaluate.js";
+import { runCelRules } from "../policy/cel-worker.js";
 import { resolvePolicy, type LoadedPolicy } from "../policy/load.js";
 import { gatherFacts } from "./gather.js";
 
@@ -30,6 +31,8 @@ export interface CheckOptions {
   scanReport?: Report;
   /** Likewise a dependency audit of the one model checked, made with the same database. */
   auditReport?: AuditReport;
+  /** Time one custom rule may take (default CEL_BUDGET.timeoutMs); past it the rule is an error and the model fails. */
+  celTimeoutMs?: number;
 }
 
 /** The policy's defaults.limits as scan limits. */
@@ -72,7 +75,9 @@ export async function check(paths: readonly string[], options: CheckOptions = {}
       ...(db !== undefined ? { db } : {}),
       ...(options.online !== undefined ? { online: options.online } : {}),
     });
-    models.push(evaluatePolicy(policy, facts, notes, now));
+    // Custom rules run in a worker with a deadline per rule, off this thread (the gate server's request path).
+    const celResults = policy.rules.length > 0 ? await runCelRules(policy.rules.map((r) => r.expression), facts, options.celTimeoutMs !== undefined ? { timeoutMs: options.celTimeoutMs } : {}) : undefined;
+    models.push(evaluatePolicy(policy, facts, notes, now, celResults));
   }
   const results = models.flatMap((m) => m.results);
   return {

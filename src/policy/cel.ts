@@ -1,4 +1,5 @@
 import { Environment, type ASTNode } from "@marcbachmann/cel-js";
+import { overBudget } from "./cel-budget.js";
 import { FACT_SECTIONS, type FactSection, type Facts } from "./facts.js";
 
 /**
@@ -9,7 +10,7 @@ import { FACT_SECTIONS, type FactSection, type Facts } from "./facts.js";
  */
 
 /** CEL declarations of the facts document: must match the Facts interface in facts.ts. */
-const TYPES: readonly [string, Record<string, string>][] = [
+export const TYPES: readonly [string, Record<string, string>][] = [
   ["ModelFile", { path: "string", size: "int", sha256: "string", format: "string" }],
   [
     "Model",
@@ -86,7 +87,7 @@ const TYPES: readonly [string, Record<string, string>][] = [
   ],
 ];
 
-const VARIABLES: Readonly<Record<FactSection, string>> = {
+export const VARIABLES: Readonly<Record<FactSection, string>> = {
   model: "Model",
   scan: "Scan",
   signature: "Signature",
@@ -186,6 +187,8 @@ export function compileCel(expression: string): CompileResult {
   if (checked.type !== "bool" && checked.type !== "dyn") {
     return { ok: false, message: `the expression must be true or false, but it gives ${checked.type}`, index: 0 };
   }
+  const budget = overBudget(parsed.ast);
+  if (budget) return { ok: false, message: `over the evaluation budget: ${budget}`, index: 0 };
   const sections = new Set<FactSection>();
   sectionsOf(parsed.ast, sections);
   const program: CelProgram = (context) => {

@@ -2,6 +2,7 @@ import type { CheckModelReport, CheckResult, CheckStatus, ControlOutcome } from 
 import { celContext } from "./cel.js";
 import { BUILTIN_RULE_CONTROLS, classifyControl } from "./controls.js";
 import type { FactSection, Facts } from "./facts.js";
+import type { CelRunResult } from "./cel-worker.js";
 import type { LoadedPolicy } from "./load.js";
 import { BUILTIN_RULES, type GatherNotes, type RuleOutcome } from "./rules/index.js";
 import { findSuppression } from "./suppressions.js";
@@ -19,13 +20,19 @@ export function activeRuleIds(policy: LoadedPolicy): string[] {
   return [...BUILTIN_RULES.filter((r) => r.applies(policy.document)).map((r) => r.id), ...policy.rules.map((r) => r.id)];
 }
 
-function celOutcomes(policy: LoadedPolicy, facts: Facts): { id: string; controls: string[]; outcome: RuleOutcome }[] {
+function celOutcomes(policy: LoadedPolicy, facts: Facts, precomputed?: readonly CelRunResult[]): { id: string; controls: string[]; outcome: RuleOutcome }[] {
   if (policy.rules.length === 0) return [];
-  const ctx = celContext(facts);
-  return policy.rules.map((rule) => {
+  const ctx = precomputed ? undefined : celContext(facts);
+  return policy.rules.map((rule, i) => {
     let outcome: RuleOutcome;
     try {
-      const held = rule.program(ctx);
+      const run = precomputed?.[i];
+      if (precomputed && !run) throw new Error("no result from the rule worker");
+      if (run && !run.ok) {
+        outcome = { status: "error", severity: rule.severity, message: `could not be evaluated: ${run.message}${run.budget ? "" : " (use has() for fields that may be absent)"}` };
+        return { id: rule.id, controls: rule.controls, outcome };
+      }
+      const held = run ? run.value : rule.program(ctx!);
       outcome = held
         ? { status: "pass", severity: rule.severity, message: rule.description ?? `holds: ${rule.expression}` }
         : { status: "fail", severity: rule.severity, message: rule.message ?? `${rule.description ? `${rule.description}: ` : ""}expression is false: ${rule.expression}` };
@@ -101,8 +108,10 @@ function rank(s: CheckStatus): number {
 /**
  * Evaluates the policy over one model's facts: built-in rules the policy configures, then its CEL rules;
  * suppressions applied (kept, marked); the verdict fails when any result fails or could not be evaluated.
+ * `celResults` are the custom rules' values computed off this thread (runCelRules, as check() does, with a
+ * deadline per rule); without them the rules run here, bounded only by the load-time budget.
  */
-export function evaluatePolicy(policy: LoadedPolicy, facts: Facts, notes: GatherNotes, now: Date): CheckModelReport {
+export function evaluatePolicy(policy: LoadedPolicy, facts: Facts, notes: GatherNotes, now: Date, celResults?: readonly CelRunResult[]): CheckModelReport {
   const results: CheckResult[] = [];
   for (const rule of BUILTIN_RULES) {
     if (!rule.applies(policy.document)) continue;
@@ -115,7 +124,7 @@ export function evaluatePolicy(policy: LoadedPolicy, facts: Facts, notes: Gather
     }
     for (const o of outcomes) results.push(toResult(rule.id, controls, o, policy, facts, now));
   }
-  for (const { id, controls, outcome } of celOutcomes(policy, facts)) results.push(toResult(id, controls, outcome, policy, facts, now));
+  for (const { id, controls, outcome } of celOutcomes(policy, facts, celResults)) results.push(toResult(id, controls, outcome, policy, facts, now));
   const failing = results.filter((r) => r.status === "fail" || r.status === "error");
   return {
     path: facts.model.path,
