@@ -1,4 +1,4 @@
-import { readdir, rm } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createAuditLog, type AuditLog } from "./audit/log.js";
@@ -9,6 +9,7 @@ import type { ServerContext } from "./context.js";
 import { claimMeta } from "./db/meta.js";
 import { migrate } from "./db/migrations.js";
 import { insertToken } from "./db/tokens.js";
+import { deriveSecretsKey, sealStoredSecrets, useSecretsKey } from "./db/webhooks.js";
 import { recordEvent } from "./events/audit.js";
 import { runImportJob } from "./imports/import-job.js";
 import { collectGarbage, runGcJob, startGcScheduling, type GcRunResult } from "./jobs/gc-job.js";
@@ -21,6 +22,7 @@ import { createServerMetrics } from "./metrics.js";
 import { registerAdmissionControl } from "./middlewares/admission.js";
 import { createAuthThrottle, registerAuthThrottle } from "./middlewares/auth-throttle.js";
 import { registerAuthenticate } from "./middlewares/authenticate.js";
+import { registerSecurityHeaders, serializeRequest } from "./middlewares/confidentiality.js";
 import { registerErrorHandler } from "./middlewares/error-handler.js";
 import { registerRequestMetrics } from "./middlewares/metrics.js";
 import { registerOctetStream } from "./middlewares/octet-stream.js";
@@ -78,6 +80,23 @@ async function cleanTmp(tmpDir: string): Promise<void> {
   }
 }
 
+/**
+ * The data folder holds the database, the blobs, temporary uploads and the keys: folders 0700, files 0600. The
+ * SQLite file is created 0600 before SQLite opens it (its -wal and -shm files take the database file's mode), and
+ * the modes of an existing data folder are tightened at each start.
+ */
+async function secureDataDir(config: ResolvedServerConfig): Promise<void> {
+  for (const dir of [config.dataDir, config.tmpDir, join(config.dataDir, "blobs")]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+  }
+  await chmod(config.keyDir, 0o700).catch(() => undefined);
+  if (config.databaseUrl) return;
+  const dbFile = join(config.dataDir, "modelgate.db");
+  await (await open(dbFile, "a", 0o600)).close();
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]) await chmod(f, 0o600).catch(() => undefined);
+}
+
 /** Creates the first admin token, once per database (several nodes starting together: one wins). */
 async function bootstrapAdmin(ctx: Pick<ServerContext, "db" | "auditLog">, fixed: string | undefined): Promise<string | undefined> {
   return ctx.db.transaction(async (tx) => {
@@ -92,6 +111,7 @@ async function bootstrapAdmin(ctx: Pick<ServerContext, "db" | "auditLog">, fixed
 /** Starts the gate server: storage, migrations, audit log, keys, HTTP API, workers. Listens before returning. */
 export async function createServer(input: ServerConfig): Promise<GateServer> {
   const config = resolveServerConfig(input);
+  await secureDataDir(config);
   const { db, blobs } = await openStorage(config);
   let workers: WorkerPool | undefined;
   let app: FastifyInstance | undefined;
@@ -101,6 +121,8 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     const auditLog = await createAuditLog(db, { keyDir: config.keyDir, origin: config.auditLogOrigin });
     const serverKey = await loadOrCreateServerKey(config.keyDir);
     await pinNodeKeys(db, { serverSigningKeyPem: serverKey.publicKeyPem, auditLogVerifierKey: auditLog.publicKey().verifierKey }, config.keyDir);
+    useSecretsKey(db, deriveSecretsKey(serverKey.privateKeyPem));
+    await sealStoredSecrets(db);
     const queue = createJobQueue(db);
     // A server killed mid-scan leaves its jobs running under a lease nobody renews: take them over now.
     await queue.releaseDeadLocalLeases();
@@ -110,6 +132,8 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
       logger: {
         level: config.logLevel,
         redact: ["req.headers.authorization", "req.headers.cookie"],
+        serializers: { req: serializeRequest },
+        ...(config.logStream ? { stream: config.logStream } : {}),
       },
       exposeHeadRoutes: false,
       routerOptions: { maxParamLength: 4096 },
@@ -128,6 +152,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     const throttle = createAuthThrottle(ctx, { windowMs: config.authWindowMs, maxFailuresPerAddress: config.maxAuthFailuresPerAddress, maxFailuresPerPrefix: config.maxAuthFailuresPerPrefix });
     registerAuthThrottle(app, throttle);
     registerConnectionGuards(app, config);
+    registerSecurityHeaders(app);
     registerErrorHandler(app, throttle);
     registerValidation(app);
     registerOctetStream(app);

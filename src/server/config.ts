@@ -74,6 +74,8 @@ export interface ServerConfig {
   maxPendingPerProject?: number;
   /** Versions of all projects waiting for their verdict before new pushes/imports get 503; default 2000. */
   maxPendingTotal?: number;
+  /** Where the JSON logs go; default stdout. */
+  logStream?: { write(line: string): void };
 }
 
 export interface ResolvedServerConfig {
@@ -111,6 +113,7 @@ export interface ResolvedServerConfig {
   uploadGraceMs: number;
   maxPendingPerProject: number;
   maxPendingTotal: number;
+  logStream: ServerConfig["logStream"];
   tmpDir: string;
   keyDir: string;
 }
@@ -183,6 +186,7 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     uploadGraceMs: nonNegativeInt("uploadGraceMs", config.uploadGraceMs, 10_000, 100),
     maxPendingPerProject: nonNegativeInt("maxPendingPerProject", config.maxPendingPerProject, 200, 1),
     maxPendingTotal: nonNegativeInt("maxPendingTotal", config.maxPendingTotal, 2000, 1),
+    logStream: config.logStream,
     tmpDir: resolve(dataDir, "tmp"),
     keyDir: resolve(dataDir, "keys"),
   };

@@ -5,7 +5,7 @@
  * Everything runs against servers on 127.0.0.1:0, with bounded loads.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -222,4 +222,66 @@ describe("back-pressure: pending work per project and in all is bounded", () => 
     expect(metrics).toMatch(/modelgate_pending_versions\{scope="total"\} 5/);
     expect(metrics).toMatch(/modelgate_pending_versions\{scope="max_project"\} 3/);
   }, 30_000);
+});
+
+describe("confidentiality at rest and in logs", () => {
+  let server: GateServer;
+  let admin: Api;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    server = await start({ logLevel: "info", logStream: { write: (line: string) => void logLines.push(line) }, allowInternalHosts: ["127.0.0.1"] });
+    admin = new Api(server.url, ADMIN);
+  });
+  afterAll(async () => server.close());
+
+  it("creates the data folder 0700 and the database files 0600", async () => {
+    expect((await admin.post("/api/v1/projects", { name: "secret-stuff" })).status).toBe(201);
+    const mode = (p: string): number => statSync(p).mode & 0o777;
+    const dataDir = server.config.dataDir;
+    expect(mode(dataDir)).toBe(0o700);
+    for (const d of ["tmp", "blobs", "keys"]) expect(mode(join(dataDir, d)), d).toBe(0o700);
+    for (const f of readdirSync(dataDir).filter((n) => n.startsWith("modelgate.db"))) expect(mode(join(dataDir, f)), f).toBe(0o600);
+    for (const f of readdirSync(join(dataDir, "keys"))) expect(mode(join(dataDir, "keys", f)), f).toBe(0o600);
+  });
+
+  it("never logs a token sent in the query string", async () => {
+    const secretToken = randomToken();
+    await fetch(`${server.url}/api/v1/projects?token=${secretToken}&x=1`);
+    await fetch(`${server.url}/api/v1/projects?access_token=${secretToken}`);
+    await fetch(`${server.url}/api/v1/projects?X-Amz-Signature=abcdef0123456789&q=${secretToken}`);
+    await new Promise((r) => setTimeout(r, 100));
+    const log = logLines.join("");
+    expect(log).toContain("/api/v1/projects?token=[REDACTED]&x=1");
+    expect(log).not.toContain(secretToken);
+    expect(log).not.toContain(secretToken.slice(3, 20));
+    expect(log).not.toContain("abcdef0123456789");
+  });
+
+  it("API responses are nosniff and no-store", async () => {
+    for (const path of ["/api/v1/projects", "/api/v1/server-key", "/healthz", "/api/v1/nothing-here"]) {
+      const r = await admin.get(path);
+      expect(r.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(r.headers.get("cache-control"), path).toBe("no-store");
+    }
+    const unauth = await new Api(server.url).get("/api/v1/projects");
+    expect(unauth.status).toBe(401);
+    expect(unauth.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("webhook secrets are encrypted at rest, with a key derived from the server key", async () => {
+    const secret = "a-very-secret-webhook-secret-123";
+    const w = await admin.post<{ id: string }>("/api/v1/webhooks", { url: "http://127.0.0.1:9/hook", events: ["version.approved"], secret });
+    expect(w.status).toBe(201);
+    const row = await server.db.get<{ secret: string }>("SELECT secret FROM webhooks WHERE id = ?", [w.body.id]);
+    expect(row!.secret).toMatch(/^enc:v1:/);
+    expect(row!.secret).not.toContain(secret);
+    const { getWebhook } = await import("../../src/server/db/webhooks.js");
+    expect((await getWebhook(server.db, w.body.id))!.secret).toBe(secret);
+    // A secret moved to another row does not decrypt there (the row id is bound in).
+    await server.db.run("INSERT INTO webhooks (id, url, events, secret, created_at, created_by) VALUES ('other', 'http://127.0.0.1:9/x', '[]', ?, '2026-01-01', 'x')", [row!.secret]);
+    await expect(getWebhook(server.db, "other")).rejects.toThrow(/does not decrypt/);
+    await server.db.run("DELETE FROM webhooks WHERE id = 'other'");
+    const raw = readFileSync(join(server.config.dataDir, "modelgate.db")).toString("latin1") + readFileSync(join(server.config.dataDir, "modelgate.db-wal")).toString("latin1");
+    expect(raw).not.toContain(secret);
+  });
 });
