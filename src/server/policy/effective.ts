@@ -11,6 +11,8 @@ export interface EffectivePolicy {
   source: "project" | "org" | "config";
   file: string;
   updatedAt?: string;
+  /** The audit actor that stored it. */
+  updatedBy?: string;
 }
 
 export const ORG_POLICY_SCOPE = "org";
@@ -32,9 +34,23 @@ export async function orgPolicy(db: SqlDatabase, config: Pick<ResolvedServerConf
   return undefined;
 }
 
-/** The policy a version of `projectId` is checked against: the project's override replaces the organisation's. */
-export async function effectivePolicy(db: SqlDatabase, config: Pick<ResolvedServerConfig, "policy">, projectId: string): Promise<EffectivePolicy | undefined> {
+/** The stored policy of `projectId` (its override, else the organisation's), without checking it against the floor. */
+export async function storedEffectivePolicy(db: SqlDatabase, config: Pick<ResolvedServerConfig, "policy">, projectId: string): Promise<EffectivePolicy | undefined> {
   const override = await getPolicy(db, projectPolicyScope(projectId));
-  if (override) return { yaml: override.yaml, digest: override.digest, source: "project", file: "project policy (stored)", updatedAt: override.updatedAt };
+  if (override) return { yaml: override.yaml, digest: override.digest, source: "project", file: "project policy (stored)", updatedAt: override.updatedAt, updatedBy: override.updatedBy };
   return orgPolicy(db, config);
+}
+
+/**
+ * The policy a version of `projectId` is checked against: the project's override (which may only tighten the
+ * organisation's floor), else the organisation's. A project override weaker than the floor that no organisation
+ * admin stored is POLICY_INVALID: the scan fails closed instead of approving under it.
+ */
+export async function effectivePolicy(db: SqlDatabase, config: Pick<ResolvedServerConfig, "policy">, projectId: string): Promise<EffectivePolicy | undefined> {
+  const p = await storedEffectivePolicy(db, config, projectId);
+  if (p?.source === "project") {
+    const { enforceFloor } = await import("./floor.js");
+    await enforceFloor(db, config, p);
+  }
+  return p;
 }
