@@ -4,10 +4,12 @@
  * admin can, and every policy change is in the audit log with a diff. A stored project policy below the floor
  * that no organisation admin stored is refused when versions are checked (fail closed).
  */
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForVerdict } from "../../src/cli/commands/push.js";
 import { createServer, type GateServer } from "../../src/server/app.js";
 import { putPolicy } from "../../src/server/db/policies.js";
 import { getProjectByName } from "../../src/server/db/projects.js";
@@ -15,6 +17,9 @@ import { effectivePolicy, projectPolicyScope } from "../../src/server/policy/eff
 import { Api } from "./client.js";
 
 const PERMISSIVE = "version: 1\nextends: permissive\nallow:\n  - { relax: scan.max_severity, reason: our own models only }\n  - { relax: scan.incomplete, reason: our own models only }\n";
+
+/** A pickle that calls a callable nobody can vouch for (mymodule.build()): a high finding, not a critical one. */
+const UNKNOWN_CALLABLE = Buffer.from("\x80\x02cmymodule\nbuild\n)R.", "latin1");
 
 interface Entry {
   type: string;
@@ -56,9 +61,19 @@ describe("the organisation policy is a floor a project may only tighten", () => 
     expect((await projectAdmin.get<{ source: string }>("/api/v1/projects/vision/policy")).body.source).toBe("default");
   });
 
-  it("a project policy of just version: 1 is the default profile: not weaker than the floor", async () => {
+  it("a project policy of just version: 1 is the default profile: not weaker than the floor, and a high finding is not approved", async () => {
     const r = await projectAdmin.call("PUT", "/api/v1/projects/vision/policy", { yaml: "version: 1\n" });
     expect(r.status).toBe(200);
+    const publisher = admin.as((await admin.post<{ token: string }>("/api/v1/tokens", { name: "ci", roles: [{ project: "vision", role: "publisher" }] })).body.token);
+    const created = await publisher.post<{ uploadId: string }>("/api/v1/projects/vision/models/risky/versions", {
+      version: "1",
+      files: [{ path: "model.pkl", size: UNKNOWN_CALLABLE.length, sha256: createHash("sha256").update(UNKNOWN_CALLABLE).digest("hex") }],
+    });
+    expect(created.status).toBe(201);
+    expect((await publisher.call("PUT", `/api/v1/uploads/${created.body.uploadId}/files/model.pkl`, UNKNOWN_CALLABLE, { "content-type": "application/octet-stream" })).status).toBe(204);
+    expect((await publisher.post(`/api/v1/uploads/${created.body.uploadId}/complete`)).status).toBe(202);
+    const v = await waitForVerdict(server.url, publisher.token!, "vision", "risky", "1", 60_000, 100);
+    expect(v.status).toBe("quarantined");
   });
 
   it("a project admin may tighten it; the change is in the audit log with the diff", async () => {
