@@ -26,6 +26,7 @@ import { registerSecurityHeaders, serializeRequest } from "./middlewares/confide
 import { registerErrorHandler } from "./middlewares/error-handler.js";
 import { registerRequestMetrics } from "./middlewares/metrics.js";
 import { registerOctetStream } from "./middlewares/octet-stream.js";
+import { registerRequestOrigin } from "./middlewares/request-origin.js";
 import { registerRequirePermission } from "./middlewares/require-permission.js";
 import { registerConnectionGuards, serverTimeoutOptions } from "./middlewares/slow-clients.js";
 import { registerValidation } from "./middlewares/validation.js";
@@ -140,6 +141,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
       bodyLimit: 2 * 1024 * 1024,
       return503OnClosing: true,
       ...serverTimeoutOptions(config),
+      ...(config.trustedProxies.length > 0 ? { trustProxy: config.trustedProxies } : {}),
     });
     const ctx: ServerContext = { config, db, blobs, auditLog, queue, metrics, serverKey, log: app.log };
     const routes: RouteInfo[] = [];
@@ -153,6 +155,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     registerAuthThrottle(app, throttle);
     registerConnectionGuards(app, config);
     registerSecurityHeaders(app);
+    registerRequestOrigin(app);
     registerErrorHandler(app, throttle);
     registerValidation(app);
     registerOctetStream(app);

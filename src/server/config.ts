@@ -76,6 +76,11 @@ export interface ServerConfig {
   maxPendingTotal?: number;
   /** Where the JSON logs go; default stdout. */
   logStream?: { write(line: string): void };
+  /**
+   * Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed: the client address is taken from it for
+   * rate limits, and audit entries record it beside the proxy's address. Default none: the socket's peer is the client.
+   */
+  trustedProxies?: string[];
 }
 
 export interface ResolvedServerConfig {
@@ -114,6 +119,7 @@ export interface ResolvedServerConfig {
   maxPendingPerProject: number;
   maxPendingTotal: number;
   logStream: ServerConfig["logStream"];
+  trustedProxies: string[];
   tmpDir: string;
   keyDir: string;
 }
@@ -187,6 +193,10 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
     maxPendingPerProject: nonNegativeInt("maxPendingPerProject", config.maxPendingPerProject, 200, 1),
     maxPendingTotal: nonNegativeInt("maxPendingTotal", config.maxPendingTotal, 2000, 1),
     logStream: config.logStream,
+    trustedProxies: (config.trustedProxies ?? []).map((p) => {
+      if (!/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(p)) throw new ModelgateError("INVALID_OPTION", `trusted proxy must be an IP address or CIDR range, got ${JSON.stringify(p)}`);
+      return p;
+    }),
     tmpDir: resolve(dataDir, "tmp"),
     keyDir: resolve(dataDir, "keys"),
   };

@@ -285,3 +285,37 @@ describe("confidentiality at rest and in logs", () => {
     expect(raw).not.toContain(secret);
   });
 });
+
+describe("every audit entry records where its request came from", () => {
+  async function originsOf(server: GateServer, headers: Record<string, string>): Promise<Record<string, unknown>> {
+    const admin = new Api(server.url, ADMIN);
+    const before = await server.auditLog.size();
+    expect((await admin.call("POST", "/api/v1/projects", { name: "origin" }, headers)).status).toBe(201);
+    expect((await admin.call("POST", "/api/v1/tokens", { name: "t1", roles: [{ project: "origin", role: "publisher" }] }, headers)).status).toBe(201);
+    const sha = createHash("sha256").update("x").digest("hex");
+    expect((await admin.call("POST", "/api/v1/projects/origin/models/m/versions", { version: "1", files: [{ path: "a.bin", size: 1, sha256: sha }] }, headers)).status).toBe(201);
+    expect((await new Api(server.url, randomToken()).call("GET", "/api/v1/projects", undefined, headers)).status).toBe(401);
+    const entries = await server.auditLog.entries(before, await server.auditLog.size());
+    return Object.fromEntries(entries.map((e) => [e.type, (e.data as { origin?: unknown }).origin]));
+  }
+
+  it("the client address on every entry; X-Forwarded-For ignored without a trusted proxy", async () => {
+    const server = await start();
+    try {
+      const o = await originsOf(server, { "x-forwarded-for": "203.0.113.7" });
+      for (const t of ["project.created", "token.created", "version.pushed", "auth.denied"]) expect(o[t], t).toEqual({ address: "127.0.0.1" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("with a trusted proxy, the forwarded chain and the client it names", async () => {
+    const server = await start({ trustedProxies: ["127.0.0.1"] });
+    try {
+      const o = await originsOf(server, { "x-forwarded-for": "203.0.113.7" });
+      for (const t of ["project.created", "token.created", "version.pushed", "auth.denied"]) expect(o[t], t).toEqual({ address: "127.0.0.1", forwardedFor: "203.0.113.7", client: "203.0.113.7" });
+    } finally {
+      await server.close();
+    }
+  });
+});

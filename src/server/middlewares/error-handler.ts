@@ -4,6 +4,7 @@ import { AuthorizationError } from "../auth/authorize.js";
 import { actorOf } from "../events/audit.js";
 import { OverloadedError } from "./admission.js";
 import { RateLimitedError, type AuthThrottle } from "./auth-throttle.js";
+import { originOf } from "./request-origin.js";
 
 /** API error codes and their HTTP statuses. */
 export type ApiErrorCode = "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "CONFLICT" | "INVALID_OPTION" | "LIMIT_EXCEEDED" | "MALFORMED_INPUT" | "UNAVAILABLE" | "RATE_LIMITED" | "INTERNAL";
@@ -104,6 +105,7 @@ async function auditDenied(throttle: AuthThrottle, request: FastifyRequest, erro
       ...(error instanceof AuthorizationError ? { permission: error.permission } : {}),
       ...(request.authFailure ? { authFailure: request.authFailure } : {}),
       ip: request.ip,
+      origin: request.origin ?? originOf(request),
     },
   });
 }
