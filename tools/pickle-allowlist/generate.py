@@ -52,6 +52,7 @@ import argparse
 import ast
 import contextlib
 import difflib
+import enum
 import fnmatch
 import importlib
 import inspect
@@ -129,7 +130,13 @@ LIBRARIES: dict[str, list[Root]] = {
         Root("torch.distributions"),
         Root("torch.utils.data", functions=False),
     ],
-    "torchvision": [Root("torchvision.transforms"), Root("torchvision.models")],
+    "torchvision": [
+        Root("torchvision.transforms"),
+        Root("torchvision.models"),
+        # nn.Module building blocks detection/segmentation checkpoints pickle (misc.Conv2dNormActivation,
+        # SqueezeExcitation, stochastic_depth.StochasticDepth, FeaturePyramidNetwork, MultiScaleRoIAlign…)
+        Root("torchvision.ops"),
+    ],
     "numpy": [Root("numpy")],
     "scipy": [Root("scipy.sparse"), Root("scipy.stats"), Root("scipy.spatial"), Root("scipy.interpolate")],
     "sklearn": [Root("sklearn")],
@@ -137,9 +144,33 @@ LIBRARIES: dict[str, list[Root]] = {
     "pandas": [Root("pandas.core"), Root("pandas._libs"), Root("pandas.tseries")],
     "statsmodels": [Root("statsmodels")],
     "xgboost": [Root("xgboost")],
-    "nltk": [Root("nltk.classify"), Root("nltk.tokenize"), Root("nltk.probability"), Root("nltk.stem")],
+    "nltk": [
+        Root("nltk.classify"),
+        Root("nltk.tokenize"),
+        Root("nltk.probability"),
+        Root("nltk.stem"),
+        # pickled taggers: perceptron.PerceptronTagger/AveragedPerceptron, the sequential n-gram/affix/regexp
+        # taggers, hmm, tnt, brill (the wrappers of external binaries are HAND_EXCLUDED)
+        Root("nltk.tag"),
+        # pickled chunkers: regexp.RegexpParser/ChunkRule…, named_entity.NEChunkParser, util.ChunkScore
+        Root("nltk.chunk"),
+    ],
+    # gensim.models already covers gensim.models.phrases (Phrases, FrozenPhrases)
     "gensim": [Root("gensim.models"), Root("gensim.corpora.dictionary"), Root("gensim.corpora.hashdictionary")],
     "networkx": [Root("networkx.classes")],
+    # Debian's python3-optuna: studies' data classes as pickled by joblib.dump(study/sampler) and optuna's
+    # storages. Only these modules: the RDB/Redis/journal storages connect to databases and write files, Study
+    # holds a storage, and integration/visualization/cli import other frameworks.
+    "optuna": [
+        Root("optuna.trial._frozen", walk=False),  # FrozenTrial
+        Root("optuna.trial._state", walk=False),  # TrialState (an enum)
+        Root("optuna.study._study_direction", walk=False),  # StudyDirection (an enum)
+        Root("optuna.study._frozen", walk=False),  # FrozenStudy
+        Root("optuna.distributions", walk=False),  # Float/Int/Categorical and the deprecated Uniform… distributions
+        Root("optuna.samplers"),  # TPE, CMA-ES, NSGA-II, random, grid, QMC, partial-fixed samplers
+        Root("optuna.pruners"),  # median, percentile, hyperband, successive-halving, threshold, patient pruners
+        Root("optuna.storages._in_memory", walk=False),  # InMemoryStorage (its __setstate__ only makes a new lock)
+    ],
 }
 
 #: Standard-library modules and the classes taken from each (None = every class that passes the checks). Also
@@ -156,7 +187,20 @@ STDLIB: dict[str, list[str] | None] = {
     "re": ["Pattern", "RegexFlag"],
     "array": ["array"],
     "enum": ["Enum", "IntEnum", "Flag", "IntFlag", "StrEnum", "ReprEnum"],
+    "ipaddress": None,  # IPv4/IPv6 Address, Network, Interface (pickle as cls(str/int)) and their value errors
+    # the urlsplit/urlparse/urldefrag result named tuples only; the module's functions are not listed
+    "urllib.parse": ["SplitResult", "ParseResult", "DefragResult", "SplitResultBytes", "ParseResultBytes", "DefragResultBytes"],
+    # ZoneInfo pickles as ZoneInfo._unpickle(key, from_cache) (HELPER_FUNCTIONS); both read the system tzdata
+    # file named by key (zoneinfo rejects absolute keys and keys that leave TZPATH), a bounded read of tz data
+    "zoneinfo": ["ZoneInfo"],
+    "http": ["HTTPStatus", "HTTPMethod"],  # enums
+    "numbers": None,  # abstract base classes (no instances); pickles only reference the classes
+    # string.Template is left out on purpose: substitute() reads arbitrary attributes through its pattern
 }
+
+#: Besides their listed names, the Enum subclasses defined in each STDLIB module are taken (re.RegexFlag,
+#: uuid.SafeUUID, enum.FlagBoundary/EnumCheck, http.HTTPStatus…): members pickle as cls(value) or getattr(cls, name).
+STDLIB_ENUMS = True
 
 #: Module path segments never imported: test suites, benchmarks, examples, build and CLI entry points (importing
 #: __main__ or setup runs them).
@@ -250,6 +294,11 @@ HAND_EXCLUDED: dict[str, str] = {
     "nltk.tokenize.stanford_segmenter": "runs Stanford tools through java",
     "nltk.tokenize.repp": "runs the REPP binary",
     "nltk.tokenize.corenlp": "talks to a CoreNLP server over HTTP",
+    "nltk.tag.stanford": "runs Stanford taggers through java",
+    "nltk.tag.senna": "runs the senna binary",
+    "nltk.tag.hunpos": "runs the hunpos-tag binary",
+    "nltk.tag.crf": "pycrfsuite's Tagger opens its model file by path",
+    "nltk.chunk.named_entity.NEChunkParserTagger": "its feature detector reads the nltk words/names corpora from disk",
     # gensim
     "gensim.utils": "file and stream helpers (utils.open, unpickle reads files), threads, SaveLoad",
     "gensim.models.lsi_dispatcher": "Pyro network dispatcher",
@@ -303,6 +352,8 @@ HELPER_FUNCTIONS: dict[str, dict[str, str]] = {
     "sklearn.metrics._dist_metrics": {"newObj": "DistanceMetric.__reduce__ helper: cls.__new__(cls)"},
     "pandas.core.internals.blocks": {"new_block": "Block rebuilding helper"},
     "array": {"_array_reconstructor": "array.array.__reduce_ex__ helper"},
+    # a classmethod reached by a dotted qualname (pickle walks it with getattr); see the STDLIB note on zoneinfo
+    "zoneinfo": {"ZoneInfo._unpickle": "ZoneInfo.__reduce__ helper: ZoneInfo._unpickle(key, from_cache)"},
 }
 
 # ---------------------------------------------------------------------------------------------- the source check
@@ -312,11 +363,19 @@ HELPER_FUNCTIONS: dict[str, dict[str, str]] = {
 #: SETITEM(S)/APPEND(S)/ADDITEMS, dataclass __post_init__, class creation through builtins.type, finalisation, and
 #: the iteration and conversion protocols the allowlisted constructors (list, dict, OrderedDict, set…) use, and
 #: __call__: REDUCE's callable can be any object already on the stack, an instance built by the pickle included.
-TRIGGER_METHODS = [
-    "__new__", "__init__", "__post_init__", "__setstate__", "__setattr__", "__getattr__", "__getattribute__",
+#:
+#: They are checked in two groups. A pickle rebuilds most objects without calling the class (NEWOBJ, or
+#: copyreg.__reduce_ex__/__newobj__: cls.__new__(cls), then BUILD: __setstate__ or a __dict__ update/__setattr__),
+#: so REBUILD_METHODS are what any load of an instance runs; CALL_METHODS run only when a pickle calls the class
+#: (REDUCE with cls as the callable: __init__, dataclass __post_init__) or an instance (__call__). A class whose
+#: REBUILD_METHODS pass but whose CALL_METHODS do not goes to GENERATED_REBUILDABLE instead of GENERATED_CLASSES.
+REBUILD_METHODS = [
+    "__new__", "__setstate__", "__setattr__", "__getattr__", "__getattribute__",
     "__hash__", "__eq__", "__setitem__", "append", "extend", "add", "__set_name__", "__init_subclass__", "__del__",
-    "__iter__", "__next__", "__len__", "__getitem__", "keys", "__index__", "__call__",
+    "__iter__", "__next__", "__len__", "__getitem__", "keys", "__index__",
 ]  # fmt: skip
+CALL_METHODS = ["__init__", "__post_init__", "__call__"]
+TRIGGER_METHODS = REBUILD_METHODS + CALL_METHODS
 
 #: (label, regex) searched in the unparsed source (comments and docstrings dropped).
 RISKY_TOKENS: list[tuple[str, str]] = [
@@ -360,6 +419,9 @@ RISKY_TOKENS: list[tuple[str, str]] = [
     ("attrgetter", r"attrgetter"),
     ("cpp_extension", r"cpp_extension"),
     ("load_library", r"(?i)load_?library|LoadLibrary|dlopen|CDLL"),
+    # calls into a ctypes-loaded library (xgboost's _LIB): DMatrix.__del__ frees self.handle, which BUILD can set
+    # to any integer when the class has no __setstate__ that replaces it
+    ("_LIB.", r"\b_LIB\."),
 ]
 
 #: How many calls deep the source check follows self/cls/super()/module-level calls within the same library.
@@ -461,6 +523,8 @@ REINCLUDE_FINDINGS: dict[tuple[str, str], str] = {
     ("torch.nn.modules.container.ParameterList.__getitem__", "getattr(non-literal)"): "reads its own parameter attribute",
     ("pandas.core.arrays.categorical._cat_compare_op.<locals>.func", "getattr(non-literal)"): "looks up the comparison dunder of its own codes array",
     ("pandas.core.arrays.sparse.array._sparse_array_op", "getattr(non-literal)"): "picks a numeric kernel of pandas' C _libs.sparse module by operator and dtype name",
+    ("optuna.trial._frozen.FrozenTrial.__hash__", "getattr(non-literal)"): "hashes its own attributes, named by the keys of its own __dict__",
+    ("optuna.distributions.CategoricalDistribution.__eq__", "getattr(non-literal)"): "compares the attributes named by the keys of its own __dict__",
     ("gensim.interfaces.TransformedCorpus.__init__", "setattr(non-literal)"): "sets the transformation options its caller passes on the model object it wraps",
 }
 
@@ -602,7 +666,27 @@ def helper_functions(library: str, module_name: str):
             continue
         if qualname in explicit or any(lib in ("*", library) and fnmatch.fnmatchcase(qualname, pat) for lib, pat in HELPER_PATTERNS):
             out[qualname] = value
+    for qualname in explicit:
+        if "." in qualname and (fn := resolve_bound_method(module_name, qualname)) is not None:
+            out[qualname] = fn
     return out
+
+
+def resolve_bound_method(module_name: str, qualname: str):
+    """A classmethod named by a dotted qualname, as pickle's find_class reaches it (getattr, step by step): the
+    bound method, when the class resolves (resolve) and is defined in the module, and the method's __qualname__ is
+    the qualname and it is bound to that class; else None."""
+    owner_name, _, attr = qualname.rpartition(".")
+    owner = resolve(module_name, owner_name)
+    if not isinstance(owner, type) or owner.__module__ != module_name or owner.__qualname__ != owner_name:
+        return None
+    try:
+        fn = getattr(owner, attr)
+    except AttributeError:
+        return None
+    if not isinstance(fn, (types.MethodType, types.BuiltinMethodType)) or getattr(fn, "__self__", None) is not owner:
+        return None
+    return fn if getattr(fn, "__qualname__", None) == qualname else None
 
 
 # --- source check
@@ -729,11 +813,12 @@ def _callees(fn, cls: type, owner: type | None):
     return out
 
 
-def risk_findings(cls: type) -> list[tuple[str, str, str]]:
-    """(token, function, trigger chain) hits for a class, reviewed ones (REINCLUDE_FINDINGS) left out."""
+def risk_findings(cls: type, methods=TRIGGER_METHODS) -> list[tuple[str, str, str]]:
+    """(token, function, trigger chain) hits for a class starting from `methods`, reviewed ones
+    (REINCLUDE_FINDINGS) left out."""
     findings = []
     starts = []
-    for meth in TRIGGER_METHODS:
+    for meth in methods:
         hit = _lookup(cls, meth)
         if hit:
             starts.append((meth, hit))
@@ -767,6 +852,8 @@ def generate():
     started = time.monotonic()
     _DEADLINE = started + TIME_BUDGET_S
     classes: dict[str, set[str]] = {}
+    rebuildable: dict[str, set[str]] = {}
+    rebuildable_notes: list[str] = []
     functions: dict[str, set[str]] = {}
     excluded: list[str] = []
     reincluded: list[str] = []
@@ -783,14 +870,24 @@ def generate():
             excluded.append(f"{path}\tmetaclass\t(builds classes from a pickled namespace)")
             return
         check_time(f"checking {path}")
-        hits = risk_findings(cls)
-        if hits and path in REINCLUDE_CLASSES:
+        # each group is checked on its own, so a function both reach is reported under a rebuild method
+        rebuild_hits = risk_findings(cls, REBUILD_METHODS)
+        call_hits = risk_findings(cls, CALL_METHODS)
+        if (rebuild_hits or call_hits) and path in REINCLUDE_CLASSES:
             reincluded.append(path)
-            hits = []
-        if hits:
+            rebuild_hits = call_hits = []
+
+        def describe(hits) -> str:
             first = "; ".join(f"{tok} in {fn} [{chain}]" for tok, fn, chain in hits[:3])
             more = f" (+{len(hits) - 3} more)" if len(hits) > 3 else ""
-            excluded.append(f"{path}\t{','.join(sorted({h[0] for h in hits}))}\t{first}{more}")
+            return f"{path}\t{','.join(sorted({h[0] for h in hits}))}\t{first}{more}"
+
+        if rebuild_hits:
+            excluded.append(describe(rebuild_hits + call_hits))
+            return
+        if call_hits:
+            rebuildable.setdefault(module_name, set()).add(qualname)
+            rebuildable_notes.append(describe(call_hits))
             return
         classes.setdefault(module_name, set()).add(qualname)
 
@@ -799,6 +896,8 @@ def generate():
         if hand_excluded(path) is not None:
             return
         hits = []
+        if isinstance(fn, types.MethodType):  # a classmethod reached by a dotted qualname
+            fn = fn.__func__
         if isinstance(fn, types.FunctionType):
             seen: set[int] = set()
             frontier = [(fn, 0)]
@@ -836,7 +935,8 @@ def generate():
             failed.append(module_name)
             continue
         for qualname, cls in sorted(classes_of(module_name).items()):
-            if names is None or qualname in names:
+            is_enum = STDLIB_ENUMS and issubclass(cls, enum.Enum) and cls is not enum.Enum
+            if names is None or qualname in names or is_enum:
                 consider_class(module_name, qualname, cls)
         for qualname, fn in sorted(helper_functions("stdlib", module_name).items()):
             consider_function(module_name, qualname, fn)
@@ -848,6 +948,8 @@ def generate():
         "python": platform.python_version(),
         "versions": dict(sorted(versions.items())),
         "classes": {m: sorted(v) for m, v in sorted(classes.items()) if v},
+        "rebuildable": {m: sorted(v) for m, v in sorted(rebuildable.items()) if v},
+        "rebuildable_notes": sorted(set(rebuildable_notes)),
         "functions": {m: sorted(v) for m, v in sorted(functions.items()) if v},
         "excluded": sorted(set(excluded)),
         "reincluded": sorted(set(reincluded)),
@@ -879,6 +981,14 @@ def render_ts(result) -> str:
     lines += [
         "};",
         "",
+        "/** module → qualnames of classes safe to rebuild (cls.__new__ + BUILD state) but not to call: excluded from GENERATED_CLASSES only because __init__/__call__/__post_init__ (methods a rebuild does not run) looked risky. */",
+        "export const GENERATED_REBUILDABLE: Readonly<Record<string, readonly string[]>> = {",
+    ]
+    for module_name, names in result["rebuildable"].items():
+        lines.append(f"  {js(module_name)}: [{', '.join(js(n) for n in names)}],")
+    lines += [
+        "};",
+        "",
         "/** module → sorted qualnames of reduce/rebuild helper functions defined there. */",
         "export const GENERATED_FUNCTIONS: Readonly<Record<string, readonly string[]>> = {",
     ]
@@ -896,6 +1006,11 @@ def render_excluded(result) -> str:
         "",
     ]
     lines += result["excluded"]
+    lines += [
+        "",
+        "# rebuildable only (GENERATED_REBUILDABLE): the rebuild methods passed, these __init__/__post_init__/__call__ hits did not",
+    ]
+    lines += result["rebuildable_notes"]
     if result["reincluded"]:
         lines += ["", "# re-included as a whole (REINCLUDE_CLASSES)"] + result["reincluded"]
     lines += ["", "# modules that failed to import (not listed)"] + result["failed"]
@@ -923,10 +1038,12 @@ def main() -> int:
     result = generate()
     outputs = {OUTPUT_TS: render_ts(result), OUTPUT_EXCLUDED: render_excluded(result)}
     n_classes = sum(len(v) for v in result["classes"].values())
+    n_rebuildable = sum(len(v) for v in result["rebuildable"].values())
     n_functions = sum(len(v) for v in result["functions"].values())
-    modules = len(set(result["classes"]) | set(result["functions"]))
+    modules = len(set(result["classes"]) | set(result["rebuildable"]) | set(result["functions"]))
     summary = (
-        f"{modules} modules, {n_classes} classes, {n_functions} functions, {len(result['excluded'])} auto-excluded, "
+        f"{modules} modules, {n_classes} classes, {n_rebuildable} rebuildable-only classes, {n_functions} functions, "
+        f"{len(result['excluded'])} auto-excluded, "
         f"{len(result['failed'])} modules failed to import; {result['elapsed']:.1f} s"
     )
     if args.check:
