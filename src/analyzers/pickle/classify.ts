@@ -24,8 +24,8 @@
  *
  * The denylist explains why a name is critical; the allowlist is the gate.
  */
-import { PICKLE_ALLOWLIST } from "../../rules/data/pickle-allowlist.js";
-import { GENERATED_ALLOWLIST_SOURCE, GENERATED_CLASSES, GENERATED_FUNCTIONS } from "../../rules/data/pickle-allowlist.generated.js";
+import { PICKLE_ALLOWLIST, PICKLE_REBUILD_ONLY } from "../../rules/data/pickle-allowlist.js";
+import { GENERATED_ALLOWLIST_SOURCE, GENERATED_CLASSES, GENERATED_FUNCTIONS, GENERATED_REBUILDABLE } from "../../rules/data/pickle-allowlist.generated.js";
 import { PYTHON_STDLIB_MODULES } from "../../rules/data/python-stdlib.js";
 import {
   PICKLE_DANGEROUS_ATTRIBUTES,
@@ -40,7 +40,8 @@ export type { DangerCategory };
 export type GlobalVerdict =
   | { kind: "dangerous"; category: DangerCategory; reason: string; nestedPickleArg?: boolean; libraryLoader?: boolean }
   | { kind: "safe" }
-  | { kind: "unknown" };
+  /** `rebuildable`: safe to rebuild (cls.__new__ and BUILD's state) but not to call — its constructor does more. */
+  | { kind: "unknown"; rebuildable?: boolean };
 
 /**
  * Module names that are the same module, or a module the unpickler substitutes, as another.
@@ -172,6 +173,7 @@ const ATTRIBUTE_ALIASES: Readonly<Record<string, string>> = {
 
 const SAFE: GlobalVerdict = Object.freeze({ kind: "safe" });
 const UNKNOWN: GlobalVerdict = Object.freeze({ kind: "unknown" });
+const REBUILDABLE: GlobalVerdict = Object.freeze({ kind: "unknown", rebuildable: true });
 
 const SEGMENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 
@@ -194,6 +196,11 @@ for (const entry of PICKLE_DENYLIST) {
 }
 
 const dangerousAttributes = new Map<string, PickleDangerousAttribute>(PICKLE_DANGEROUS_ATTRIBUTES.map((a) => [a.name, a]));
+
+/** Classes the generator vouches for when rebuilt without their constructor only. */
+const rebuildable = new Set<string>();
+for (const [module, names] of Object.entries(GENERATED_REBUILDABLE)) for (const name of names) rebuildable.add(`${module}\u0000${name}`);
+for (const entry of PICKLE_REBUILD_ONLY) for (const name of entry.names) rebuildable.add(`${entry.module}\u0000${name}`);
 
 /** Exact `module\u0000qualname` pairs the allowlists vouch for. */
 const allowed = new Set<string>();
@@ -313,6 +320,8 @@ function classifyUncached(rawModule: string, rawName: string): GlobalVerdict {
   }
 
   if (isAllowed(rawModule, rawName)) return SAFE;
+  const [m, n] = compatRename(rawModule, rawName);
+  if (rebuildable.has(`${m}\u0000${n}`)) return REBUILDABLE;
   return UNKNOWN;
 }
 

@@ -94,6 +94,7 @@ export function globalSeverity(g: ClassifiedGlobal): Severity | undefined {
   if (g.verdict.kind === "dangerous") return "critical";
   if (g.verdict.kind === "unknown") {
     if (g.usage === "called") return "high";
+    if (g.verdict.rebuildable === true) return undefined;
     if (g.usage === "rebuilt" && isIntrospectedModule(g.module)) return "high";
     return "medium";
   }
@@ -193,6 +194,8 @@ export class PickleFindings {
       if (verdict.kind === "safe") continue;
       const { module, name } = t.site;
       const usage = usageOf(t);
+      // Rebuilt without its constructor, and the generator vouched for everything a rebuild runs.
+      if (verdict.kind === "unknown" && verdict.rebuildable === true && usage !== "called") continue;
       // An attribute fetched with getattr and never called (an enum member, a class attribute) of a known-safe
       // owner gives the pickle nothing: only calling it would.
       if (t.site.via === "getattr" && usage === "referenced" && verdict.kind === "unknown" && this.ownerIsSafe(module, name)) continue;

@@ -130,6 +130,15 @@ describe("instances and their state", () => {
     expect((await summary(q)).some((s) => s.startsWith("pickle/dangerous-global:critical:tempfile._TemporaryFileCloser"))).toBe(true);
   });
 
+  it("a rebuild-only class (gensim's Word2Vec trains in __init__) passes when rebuilt and is high when called", async () => {
+    const rebuilt = g(pickle(2), "copyreg", "_reconstructor");
+    g(rebuilt, "gensim.models.word2vec", "Word2Vec");
+    g(rebuilt, "builtins", "object").none().tuple3().reduce().emptyDict().build();
+    expect(await summary(rebuilt)).toEqual([]);
+    const called = g(pickle(2), "gensim.models.word2vec", "Word2Vec").str("corpus.txt").tuple1().reduce();
+    expect(await summary(called)).toContain("pickle/unknown-global-call:high:gensim.models.word2vec.Word2Vec");
+  });
+
   it("a user's own class rebuilt with state stays medium", async () => {
     const p = g(pickle(2), "copyreg", "_reconstructor");
     g(p, "__main__", "TinyNet");

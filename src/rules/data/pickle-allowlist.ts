@@ -266,3 +266,17 @@ export const PICKLE_ALLOWLIST: readonly PickleAllowEntry[] = [
   { module: "torch.ao.nn.quantized.modules.linear", names: ["Linear", "LinearPackedParams"], reason: "quantised Linear and its packed-weight holder; __setstate__ repacks tensors" },
   { module: "torch", names: ["ScriptObject"], reason: "TorchScript custom-class objects (quantised packed params) restored by their registered C++ __setstate__ from tensors" },
 ];
+
+/**
+ * Hand-reviewed classes that are safe to rebuild (cls.__new__ and BUILD's state) but not to call, like the
+ * generator's GENERATED_REBUILDABLE: their constructor does more than a rebuild runs.
+ */
+export const PICKLE_REBUILD_ONLY: readonly PickleAllowEntry[] = [
+  {
+    module: "optuna.study.study",
+    names: ["Study"],
+    reason:
+      "optuna 3.1 Study.__setstate__ only updates __dict__ and makes a thread-local; its constructor opens the storage URL it is given (a database), so calling it is not vouched for",
+  },
+];
+
