@@ -23,6 +23,7 @@ import { registerAdmissionControl } from "./middlewares/admission.js";
 import { createAuthThrottle, registerAuthThrottle } from "./middlewares/auth-throttle.js";
 import { registerAuthenticate } from "./middlewares/authenticate.js";
 import { registerSecurityHeaders, serializeRequest } from "./middlewares/confidentiality.js";
+import { registerDeclaredFileChecks } from "./middlewares/declared-files.js";
 import { registerErrorHandler } from "./middlewares/error-handler.js";
 import { registerRequestMetrics } from "./middlewares/metrics.js";
 import { registerOctetStream } from "./middlewares/octet-stream.js";
@@ -162,6 +163,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     registerAuthenticate(app, ctx, throttle);
     registerRequestMetrics(app, metrics);
     registerAdmissionControl(app, ctx, config);
+    registerDeclaredFileChecks(app);
     // The core API in one encapsulated context whose onRequest hook authorises every route before its body is
     // read (routes declare their permission; a route that declares none is refused). The audit-log and dashboard
     // modules register at the root and authorise in their handlers.

@@ -319,3 +319,40 @@ describe("every audit entry records where its request came from", () => {
     }
   });
 });
+
+describe("file names in one version that a file system would conflate are refused at declaration", () => {
+  let server: GateServer;
+  let admin: Api;
+  beforeAll(async () => {
+    server = await start();
+    admin = new Api(server.url, ADMIN);
+    expect((await admin.post("/api/v1/projects", { name: "names" })).status).toBe(201);
+  });
+  afterAll(async () => server.close());
+
+  const sha = "0".repeat(64);
+  const cases: [string, string[], RegExp][] = [
+    ["a file and a folder", ["a", "a/b"], /both a file and a folder/],
+    ["a file and a folder, case-folded", ["Model", "model/weights.bin"], /both a file and a folder/],
+    ["NFC and NFD spellings", ["caf\u00e9.bin", "cafe\u0301.bin"], /two Unicode spellings/],
+    ["case-only twins", ["README.md", "readme.md"], /differ only in case/],
+    ["a right-to-left override", ["evil\u202egnp.exe"], /U\+202E/],
+    ["a zero-width space", ["wei\u200bghts.bin"], /U\+200B/],
+    ["a BOM", ["\ufeffconfig.json"], /U\+FEFF/],
+  ];
+  for (const [what, paths, message] of cases) {
+    it(`refuses ${what}`, async () => {
+      const r = await admin.post("/api/v1/projects/names/models/m/versions", { version: "1", files: paths.map((path) => ({ path, size: 1, sha256: sha })) });
+      expect(r.status).toBe(400);
+      expect(errorCode(r)).toBe("INVALID_OPTION");
+      const text = JSON.stringify(r.body);
+      expect(text).toMatch(message);
+      expect(text).not.toContain(server.config.dataDir);
+    });
+  }
+
+  it("nothing was created by the refused declarations, and distinct names are accepted", async () => {
+    const ok = await admin.post("/api/v1/projects/names/models/m/versions", { version: "1", files: ["a/b", "a/c", "ab", "caf\u00e9.bin", "README.md"].map((path) => ({ path, size: 1, sha256: sha })) });
+    expect(ok.status).toBe(201);
+  });
+});
