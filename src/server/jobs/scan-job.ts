@@ -9,6 +9,7 @@ import { recordEvent, SCANNER_ACTOR, versionSubject } from "../events/audit.js";
 import { emitWebhookEvent } from "../events/webhooks.js";
 import { effectivePolicy } from "../policy/effective.js";
 import { signModelFolder, type ServerSignature } from "../signing/sign-version.js";
+import { CorruptBlobError } from "../storage/verifying.js";
 import { materializeVersion } from "../versions/materialize.js";
 import type { Job } from "./queue.js";
 import { activeVulnDb } from "./vuln-db.js";
@@ -68,7 +69,11 @@ export async function runScanJob(ctx: ServerContext, job: Job): Promise<void> {
   try {
     await scanVersion(ctx, job);
   } catch (e) {
-    if (job.attempts < job.maxAttempts) throw e;
+    // A stored file that no longer hashes to its digest (verified while the worker read it): never scanned,
+    // approved or signed; retrying would read the same bytes.
+    const corrupt = e instanceof CorruptBlobError;
+    if (corrupt) ctx.log.error({ err: e, sha256: e.sha256 }, "a stored file is corrupt");
+    if (!corrupt && job.attempts < job.maxAttempts) throw e;
     const v = await getVersionById(ctx.db, String(job.payload.versionId));
     if (v?.status === "pending") {
       await finish(ctx, v, { status: "quarantined", reasons: [`the version could not be verified: ${(e as Error).message}`] }, {});

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
+import { listCorruptBlobs } from "../db/corrupt-blobs.js";
 import { PUBLIC_ROUTE as PUBLIC } from "../middlewares/require-permission.js";
 import { OPENAPI_DOCUMENT } from "../openapi.js";
 
@@ -11,6 +12,16 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
     try {
       await ctx.db.get("SELECT 1 AS ok");
       await ctx.blobs.ping();
+      // A stored file found altered (its bytes no longer hash to its digest) fails readiness until it is
+      // uploaded again: the operator must look, and a load balancer should not route to a store that lies.
+      const corrupt = await listCorruptBlobs(ctx.db, 10);
+      if (corrupt.length > 0) {
+        return reply.code(503).send({
+          status: "unavailable",
+          error: { code: "UNAVAILABLE", message: `${corrupt.length}${corrupt.length === 10 ? "+" : ""} stored blob(s) are corrupt (first: sha256:${corrupt[0]!.sha256}, detected ${corrupt[0]!.detectedAt}); push the same files again to replace them` },
+          corruptBlobs: corrupt.map((c) => c.sha256),
+        });
+      }
       return { status: "ready" };
     } catch (e) {
       request.log.warn({ err: e }, "not ready");

@@ -1,3 +1,4 @@
+import { isBlobCorrupt } from "../db/corrupt-blobs.js";
 import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
@@ -45,7 +46,8 @@ async function uploadedInProject(db: SqlDatabase, projectId: string, sha256: str
 }
 
 async function storedInProject(ctx: ServerContext, projectId: string, sha256: string): Promise<boolean> {
-  return (await uploadedInProject(ctx.db, projectId, sha256)) && (await ctx.blobs.has(sha256));
+  // A blob marked corrupt (storage/verifying.ts) is not stored: the push uploads it again, which replaces it.
+  return (await uploadedInProject(ctx.db, projectId, sha256)) && (await ctx.blobs.has(sha256)) && !(await isBlobCorrupt(ctx.db, sha256));
 }
 
 function uploaderOnly(v: VersionRef, principal: Principal): void {
@@ -174,7 +176,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext): 
     // Never admit a version without its bytes (a blob deleted since its PUT, e.g. by an operator or a gc race):
     // mark such files missing again, so that a resumed push (POST …/versions again) lists them to upload.
     const gone: string[] = [];
-    for (const f of files) if (!(await ctx.blobs.has(f.sha256))) gone.push(f.path);
+    for (const f of files) if (!(await ctx.blobs.has(f.sha256)) || (await isBlobCorrupt(ctx.db, f.sha256))) gone.push(f.path);
     if (gone.length > 0) {
       for (const path of gone) await ctx.db.run("UPDATE version_files SET uploaded = 0 WHERE version_id = ? AND path = ?", [v.id, path]);
       throw new ModelgateError("CONFLICT", `the stored bytes of ${gone.slice(0, 10).join(", ")} are gone: upload it again (PUT the file, or push again to resume)`);
