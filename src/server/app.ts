@@ -1,4 +1,5 @@
-import { chmod, mkdir, open, readdir, rm } from "node:fs/promises";
+import { access, chmod, mkdir, open, readdir, rm } from "node:fs/promises";
+import { ModelgateError } from "../core/errors.js";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createAuditLog, type AuditLog } from "./audit/log.js";
@@ -6,7 +7,7 @@ import { authorize } from "./auth/authorize.js";
 import { generateToken, hashToken } from "./auth/tokens.js";
 import { resolveServerConfig, type ResolvedServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
-import { claimMeta } from "./db/meta.js";
+import { claimMeta, getMeta } from "./db/meta.js";
 import { migrate } from "./db/migrations.js";
 import { insertToken } from "./db/tokens.js";
 import { deriveSecretsKey, sealStoredSecrets, useSecretsKey } from "./db/webhooks.js";
@@ -99,6 +100,34 @@ async function secureDataDir(config: ResolvedServerConfig): Promise<void> {
   for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`]) await chmod(f, 0o600).catch(() => undefined);
 }
 
+/** The key files in keys/ (server-signing.key: the model-signing key; audit-log-ed25519.pem: the checkpoint key). */
+const KEY_FILES = ["server-signing.key", "audit-log-ed25519.pem"] as const;
+
+/**
+ * Keys are created only for a fresh start: a database that already pinned its keys (it has signed versions and
+ * checkpoints) with key files missing means keys/ vanished — or was never copied to this node. Refuse to start
+ * rather than write a fresh key pair nobody trusts.
+ */
+async function refuseVanishedKeys(db: SqlDatabase, keyDir: string): Promise<void> {
+  const pinned = await getMeta(db, "node-keys");
+  if (pinned === undefined) return; // a fresh database: first start, keys are created
+  const missing: string[] = [];
+  for (const f of KEY_FILES) if (!(await access(join(keyDir, f)).then(() => true, () => false))) missing.push(f);
+  if (missing.length === 0) return;
+  let fp: { serverSigningKey?: string; auditLogKey?: string } = {};
+  try {
+    fp = JSON.parse(pinned) as typeof fp;
+  } catch {
+    // named below as unknown
+  }
+  throw new ModelgateError(
+    "INVALID_OPTION",
+    `this node's keys in ${keyDir} are not the ones the database was started with: model-signing key ${missing.includes(KEY_FILES[0]) ? "missing" : "present"} (database: ${fp.serverSigningKey ?? "unknown"}); ` +
+      `audit-log key ${missing.includes(KEY_FILES[1]) ? "missing" : "present"} (database: ${fp.auditLogKey ?? "unknown"}). ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing and no new key was written: ` +
+      "restore the keys/ folder from a backup, or copy the keys/ folder of the first node's data dir to this node, then start it again.",
+  );
+}
+
 /** Creates the first admin token, once per database (several nodes starting together: one wins). */
 async function bootstrapAdmin(ctx: Pick<ServerContext, "db" | "auditLog">, fixed: string | undefined): Promise<string | undefined> {
   return ctx.db.transaction(async (tx) => {
@@ -120,6 +149,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
   try {
     await cleanTmp(config.tmpDir);
     await migrate(db);
+    await refuseVanishedKeys(db, config.keyDir);
     const auditLog = await createAuditLog(db, { keyDir: config.keyDir, origin: config.auditLogOrigin });
     const serverKey = await loadOrCreateServerKey(config.keyDir);
     await pinNodeKeys(db, { serverSigningKeyPem: serverKey.publicKeyPem, auditLogVerifierKey: auditLog.publicKey().verifierKey }, config.keyDir);

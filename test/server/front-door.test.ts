@@ -5,7 +5,7 @@
  * Everything runs against servers on 127.0.0.1:0, with bounded loads.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -354,5 +354,26 @@ describe("file names in one version that a file system would conflate are refuse
   it("nothing was created by the refused declarations, and distinct names are accepted", async () => {
     const ok = await admin.post("/api/v1/projects/names/models/m/versions", { version: "1", files: ["a/b", "a/c", "ab", "caf\u00e9.bin", "README.md"].map((path) => ({ path, size: 1, sha256: sha })) });
     expect(ok.status).toBe(201);
+  });
+});
+
+describe("a vanished keys/ folder", () => {
+  it("a first start on an empty data dir creates the keys; when keys/ is gone later the server refuses to start and writes none", async () => {
+    const dataDir = tempDir("mg-keys-");
+    const first = await createServer({ dataDir, port: 0, logLevel: "silent", workers: 0, adminToken: ADMIN });
+    await first.close();
+    expect(readdirSync(join(dataDir, "keys")).sort()).toEqual(["audit-log-ed25519.pem", "server-signing.key"]);
+    rmSync(join(dataDir, "keys"), { recursive: true });
+    const err = await createServer({ dataDir, port: 0, logLevel: "silent", workers: 0 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "INVALID_OPTION" });
+    expect((err as Error).message).toMatch(/missing and no new key was written/);
+    expect(readdirSync(dataDir)).toContain("modelgate.db");
+    expect(existsSync(join(dataDir, "keys")) ? readdirSync(join(dataDir, "keys")) : []).toEqual([]);
+    // One key file gone is refused just the same.
+    const other = tempDir("mg-keys-");
+    await (await createServer({ dataDir: other, port: 0, logLevel: "silent", workers: 0, adminToken: ADMIN })).close();
+    rmSync(join(other, "keys", "server-signing.key"));
+    await expect(createServer({ dataDir: other, port: 0, logLevel: "silent", workers: 0 })).rejects.toThrow(/server-signing.key is missing/);
+    expect(readdirSync(join(other, "keys"))).toEqual(["audit-log-ed25519.pem"]);
   });
 });
