@@ -29,6 +29,32 @@ function intOption(name: string, value: string | undefined, min: number, max: nu
   return n;
 }
 
+/** Front-door limits read from the environment (integers; see docs/server.md "Limits at the front door"). */
+const LIMIT_ENV = {
+  MODELGATE_AUTH_WINDOW_MS: "authWindowMs",
+  MODELGATE_MAX_AUTH_FAILURES_PER_ADDRESS: "maxAuthFailuresPerAddress",
+  MODELGATE_MAX_AUTH_FAILURES_PER_PREFIX: "maxAuthFailuresPerPrefix",
+  MODELGATE_HEADERS_TIMEOUT_MS: "headersTimeoutMs",
+  MODELGATE_REQUEST_TIMEOUT_MS: "requestTimeoutMs",
+  MODELGATE_IDLE_TIMEOUT_MS: "idleTimeoutMs",
+  MODELGATE_KEEP_ALIVE_TIMEOUT_MS: "keepAliveTimeoutMs",
+  MODELGATE_MIN_UPLOAD_BYTES_PER_SECOND: "minUploadBytesPerSecond",
+  MODELGATE_UPLOAD_GRACE_MS: "uploadGraceMs",
+  MODELGATE_MAX_PENDING_PER_PROJECT: "maxPendingPerProject",
+  MODELGATE_MAX_PENDING_TOTAL: "maxPendingTotal",
+} as const;
+
+function limitsFromEnv(env: NodeJS.ProcessEnv): Record<string, number | string[]> {
+  const out: Record<string, number | string[]> = {};
+  for (const [name, key] of Object.entries(LIMIT_ENV)) {
+    const n = intOption(name, env[name], 0, Number.MAX_SAFE_INTEGER);
+    if (n !== undefined) out[key] = n;
+  }
+  const proxies = (env.MODELGATE_TRUSTED_PROXIES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  if (proxies.length > 0) out.trustedProxies = proxies;
+  return out;
+}
+
 /** `modelgate serve`: runs the gate server until SIGINT/SIGTERM. */
 export async function runServe(raw: Record<string, unknown>): Promise<number> {
   const o = raw as ServeCliOptions;
@@ -69,6 +95,7 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
       ...(workers !== undefined ? { workers } : {}),
       ...(maxUploadBytes !== undefined ? { maxUploadBytes } : {}),
       ...(uploadExpiryHours !== undefined ? { uploadExpiryHours } : {}),
+      ...limitsFromEnv(process.env),
       logLevel: o.logLevel ?? process.env.MODELGATE_LOG_LEVEL ?? "info",
     };
   } catch (e) {
