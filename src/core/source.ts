@@ -68,7 +68,8 @@ export async function openFileSource(path: string, counter: ReadCounter = { byte
       const buf = Buffer.allocUnsafe(want);
       let got = 0;
       while (got < want) {
-        const { bytesRead } = await handle.read(buf, got, want - got, start + got);
+        // fs reads take an Int32 length: large reads go in chunks of at most 1 GiB.
+        const { bytesRead } = await handle.read(buf, got, Math.min(want - got, 1 << 30), start + got);
         if (bytesRead === 0) break;
         got += bytesRead;
       }

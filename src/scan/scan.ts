@@ -15,6 +15,7 @@ import { hasLoaderExtension, parseLfsPointer, recogniseData } from "../detect/da
 import { detectSource } from "../detect/detect.js";
 import { analyzePickleBytes } from "../analyzers/pickle/analyzer.js";
 import { looksLikePickle } from "../analyzers/pickle/sniff.js";
+import { runStream } from "../analyzers/pickle/machine.js";
 import { getRule } from "../rules/catalog.js";
 import { buildReport } from "./summary.js";
 
@@ -106,7 +107,7 @@ async function scanVirtual(file: VirtualFile, state: FileScanState, container: s
   } catch (e) {
     report.findings.push(errorFinding(e, report, file.member));
   }
-  if (ctx && head && !PICKLE_VIEW_FORMATS.has(report.format) && looksLikePickle(head, file.source.size)) await pickleView(file, report, ctx);
+  if (ctx && head && !PICKLE_VIEW_FORMATS.has(report.format) && looksLikePickle(head, file.source.size)) await pickleView(file, report, ctx, head);
 }
 
 /** What unknown content is: ordinary data (a note), or binary content nothing verified (medium; high when a loader opens such names). */
@@ -135,7 +136,10 @@ function reportUnknown(file: VirtualFile, head: Buffer, add: (ruleId: string, in
  * findings join the file's report; a failure to read it to the end is a finding only when the stream imported
  * something we could not vouch for (otherwise the bytes were just something else that happens to start like a pickle).
  */
-async function pickleView(file: VirtualFile, report: FileReport, base: AnalyzerContext): Promise<void> {
+/** How much the pickle view reads past a length-prefixed operand before it looks again. */
+const PICKLE_VIEW_HEAD = 1 << 20;
+
+async function pickleView(file: VirtualFile, report: FileReport, base: AnalyzerContext, sniffed: Buffer): Promise<void> {
   const size = Math.min(file.source.size, base.limits.maxMemberBytes);
   let imported = false;
   const view: AnalyzerContext = {
@@ -147,7 +151,23 @@ async function pickleView(file: VirtualFile, report: FileReport, base: AnalyzerC
     },
   };
   try {
-    const buf = await file.source.read(0, size);
+    // A first pass decides whether the rest is worth reading: pickle.load of these bytes either imports
+    // something (read it all and analyse it), stops harmlessly at once, or runs past what was read — an operand
+    // longer than the head.
+    // Detection's head is the first window; nothing is read again unless the pass needs more.
+    let head = sniffed.subarray(0, Math.min(size, sniffed.length));
+    for (;;) {
+      if (head.length >= size) break;
+      const first = runStream(head, 0, { maxMemo: 65_536, maxNesting: 4_096, joblib: false, describeErrors: false, atEof: false });
+      if (first.sites.length > 0 || first.anomalies.length > 0) break;
+      if (!first.truncated) return;
+      // A text line that runs past the head is not followed in a file found to be something else (one detected as
+      // a pickle is read whole whatever its line lengths); a length-prefixed operand is, when it fits in the file.
+      if (first.needBytes === undefined || first.needBytes > size) return;
+      const want = first.needBytes + PICKLE_VIEW_HEAD;
+      head = await file.source.read(0, Math.min(size, want));
+    }
+    const buf = head.length < size ? await file.source.read(0, size) : head;
     await analyzePickleBytes(buf, view, { label: PICKLE_VIEW_LABEL });
   } catch (e) {
     if (imported) {
