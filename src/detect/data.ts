@@ -3,6 +3,7 @@
  * tokenizers, UBJSON dumps), and Git LFS pointers that stand where weights should be. Detection reports these
  * as `unknown`; the scan uses the checks here to say what they are instead of "unknown binary content".
  */
+import { readVarint } from "../analyzers/protobuf/wire.js";
 
 /** Names a model loader opens: the extension may raise a finding's severity, never choose an analyzer. */
 const LOADER_EXTENSION = /\.(?:pt|pth|bin|ckpt|pkl|pickle|joblib|jl|dill|npy|npz|h5|hdf5|keras|pb|onnx|safetensors|gguf|ggml|model|pdparams|msgpack|tflite|mlmodel|nemo|pte|sav)$/i;
@@ -19,16 +20,10 @@ function startsWith(h: Buffer, bytes: readonly number[], at = 0): boolean {
 
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 
-/** Unsigned LEB128 varint; [value, next] or undefined. */
+/** A protobuf varint as [value, next], or undefined (the shared protobuf reader). */
 function varint(h: Buffer, at: number): [number, number] | undefined {
-  let value = 0;
-  for (let i = 0; i < 5; i++) {
-    const b = h[at + i];
-    if (b === undefined) return undefined;
-    value += (b & 0x7f) * 2 ** (7 * i);
-    if ((b & 0x80) === 0) return [value, at + i + 1];
-  }
-  return undefined;
+  const r = readVarint(h, at, h.length);
+  return r.ok ? [r.value, r.next] : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import { pipeline, Readable } from "node:stream";
 import zlib from "node:zlib";
 import { MalformedError } from "../core/errors.js";
 import type { ByteSource } from "../core/source.js";
+import { isAllZero } from "./frames.js";
 
 /** Compressed bytes read from the source at a time. */
 const INPUT_CHUNK = 1024 * 1024;
@@ -122,14 +123,6 @@ export async function gzipStoredName(source: ByteSource): Promise<string | undef
     throw e;
   }
   return info.fileName;
-}
-
-async function isAllZero(source: ByteSource, start: number): Promise<boolean> {
-  for (let at = start; at < source.size; at += INPUT_CHUNK) {
-    const buf = await source.read(at, INPUT_CHUNK);
-    for (const b of buf) if (b !== 0) return false;
-  }
-  return true;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { MalformedError } from "../core/errors.js";
 import type { ByteSource } from "../core/source.js";
+import { isAllZero, readExact } from "./frames.js";
 
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MASK = 0xfffffff0;
@@ -72,20 +73,6 @@ export function decodeLz4Block(src: Buffer, start: number, end: number, out: Buf
   return op;
 }
 
-async function readExact(source: ByteSource, at: number, n: number, what: string): Promise<Buffer> {
-  const buf = await source.read(at, n);
-  if (buf.length < n) throw new MalformedError(`LZ4 ${what} truncated`, at);
-  return buf;
-}
-
-async function isAllZero(source: ByteSource, at: number): Promise<boolean> {
-  for (let p = at; p < source.size; p += 1 << 20) {
-    const buf = await source.read(p, 1 << 20);
-    for (const b of buf) if (b !== 0) return false;
-  }
-  return true;
-}
-
 /** Decompresses every LZ4 frame of a source (skippable frames skipped), yielding the output block by block. */
 export async function* lz4FrameChunks(source: ByteSource, info: Lz4Info): AsyncGenerator<Buffer> {
   let at = 0;
@@ -93,7 +80,7 @@ export async function* lz4FrameChunks(source: ByteSource, info: Lz4Info): AsyncG
     const magicBuf = await source.read(at, 4);
     const magic = magicBuf.length === 4 ? magicBuf.readUInt32LE(0) : -1;
     if (magic >= 0 && ((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
-      const len = (await readExact(source, at + 4, 4, "skippable frame header")).readUInt32LE(0);
+      const len = (await readExact(source, at + 4, 4, "LZ4", "skippable frame header")).readUInt32LE(0);
       at += 8 + len;
       continue;
     }
@@ -102,7 +89,7 @@ export async function* lz4FrameChunks(source: ByteSource, info: Lz4Info): AsyncG
       if (!(await isAllZero(source, at))) info.trailing = { offset: at, length: source.size - at };
       return;
     }
-    const desc = await readExact(source, at + 4, 2, "frame descriptor");
+    const desc = await readExact(source, at + 4, 2, "LZ4", "frame descriptor");
     const flg = desc[0]!;
     const bd = desc[1]!;
     if (flg >> 6 !== 1) throw new MalformedError(`LZ4 frame version ${flg >> 6} is not 1`, at + 4);
@@ -119,13 +106,13 @@ export async function* lz4FrameChunks(source: ByteSource, info: Lz4Info): AsyncG
     let out = Buffer.allocUnsafe(window + blockMax);
     let kept = 0; // bytes of history at the start of `out`
     for (;;) {
-      const word = (await readExact(source, p, 4, "block header")).readUInt32LE(0);
+      const word = (await readExact(source, p, 4, "LZ4", "block header")).readUInt32LE(0);
       p += 4;
       if (word === 0) break;
       const raw = (word & 0x80000000) !== 0;
       const size = word & 0x7fffffff;
       if (size > blockMax) throw new MalformedError(`LZ4 block of ${size} bytes is larger than the frame's ${blockMax}-byte maximum`, p - 4);
-      const data = await readExact(source, p, size, "block");
+      const data = await readExact(source, p, size, "LZ4", "block");
       p += size + (blockChecksum ? 4 : 0);
       let end: number;
       if (raw) {

@@ -9,6 +9,7 @@
  */
 import { MalformedError, ModelgateError } from "../core/errors.js";
 import type { ByteSource } from "../core/source.js";
+import { isAllZero, readExact } from "./frames.js";
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
@@ -33,20 +34,6 @@ function loadFzstd(): Promise<FzstdModule> {
   return fzstd;
 }
 
-async function readExact(source: ByteSource, at: number, n: number, what: string): Promise<Buffer> {
-  const buf = await source.read(at, n);
-  if (buf.length < n) throw new MalformedError(`zstd ${what} truncated`, at);
-  return buf;
-}
-
-async function isAllZero(source: ByteSource, at: number): Promise<boolean> {
-  for (let p = at; p < source.size; p += 1 << 20) {
-    const buf = await source.read(p, 1 << 20);
-    for (const b of buf) if (b !== 0) return false;
-  }
-  return true;
-}
-
 function fzstdError(e: unknown, at: number): MalformedError {
   return new MalformedError(`corrupt zstd data: ${e instanceof Error ? e.message : String(e)}`, at);
 }
@@ -59,7 +46,7 @@ export async function* zstdChunks(source: ByteSource, info: ZstdInfo): AsyncGene
     const magicBuf = await source.read(at, 4);
     const magic = magicBuf.length === 4 ? magicBuf.readUInt32LE(0) : -1;
     if (magic >= 0 && ((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
-      at += 8 + (await readExact(source, at + 4, 4, "skippable frame header")).readUInt32LE(0);
+      at += 8 + (await readExact(source, at + 4, 4, "zstd", "skippable frame header")).readUInt32LE(0);
       continue;
     }
     if (magic !== ZSTD_MAGIC) {
@@ -67,7 +54,7 @@ export async function* zstdChunks(source: ByteSource, info: ZstdInfo): AsyncGene
       if (!(await isAllZero(source, at))) info.trailing = { offset: at, length: source.size - at };
       return;
     }
-    const fhd = (await readExact(source, at + 4, 1, "frame header"))[0]!;
+    const fhd = (await readExact(source, at + 4, 1, "zstd", "frame header"))[0]!;
     if (fhd & 0x08) throw new MalformedError("zstd frame header has its reserved bit set", at + 4);
     const fcsFlag = fhd >> 6;
     const single = (fhd >> 5) & 1;
@@ -75,7 +62,7 @@ export async function* zstdChunks(source: ByteSource, info: ZstdInfo): AsyncGene
     const dictBytes = [0, 1, 2, 4][fhd & 3]!;
     const fcsBytes = fcsFlag === 0 ? single : 1 << fcsFlag;
     const headerLen = 5 + (single ? 0 : 1) + dictBytes + fcsBytes;
-    const header = await readExact(source, at, headerLen, "frame header");
+    const header = await readExact(source, at, headerLen, "zstd", "frame header");
     let p = 5;
     let window = 0;
     if (!single) {
@@ -103,7 +90,7 @@ export async function* zstdChunks(source: ByteSource, info: ZstdInfo): AsyncGene
     let pending: Buffer = header;
     let q = at + headerLen;
     for (;;) {
-      const bh = await readExact(source, q, 3, "block header");
+      const bh = await readExact(source, q, 3, "zstd", "block header");
       const word = bh[0]! | (bh[1]! << 8) | (bh[2]! << 16);
       const last = word & 1;
       const type = (word >> 1) & 3;
@@ -111,9 +98,9 @@ export async function* zstdChunks(source: ByteSource, info: ZstdInfo): AsyncGene
       if (type === 3) throw new MalformedError("zstd block has the reserved block type", q);
       if (size > blockMax) throw new MalformedError(`zstd block of ${size} bytes is larger than the frame's ${blockMax}-byte maximum`, q);
       const dataLen = type === 1 ? 1 : size;
-      const block = await readExact(source, q, 3 + dataLen, "block");
+      const block = await readExact(source, q, 3 + dataLen, "zstd", "block");
       q += 3 + dataLen;
-      const tail = last && checksum ? await readExact(source, q, 4, "content checksum") : Buffer.alloc(0);
+      const tail = last && checksum ? await readExact(source, q, 4, "zstd", "content checksum") : Buffer.alloc(0);
       if (last) q += tail.length;
       try {
         decoder.push(Buffer.concat([pending, block, tail]));
