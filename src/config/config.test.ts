@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findPolicyFile, POLICY_FILE_NAMES } from "../policy/load.js";
 import { resolveConfig } from "./config.js";
+import { CONFIG_FILE_NAMES, findConfigFile } from "./policy-file.js";
 import { parseSize } from "./size.js";
 
 let root: string;
@@ -66,6 +68,16 @@ describe("shared configuration: flag > environment > modelgate.yaml > built-in d
     mkdirSync(bad);
     writeFileSync(join(bad, "modelgate.yaml"), "version: 1\ndefaults:\n  formatt: json\n");
     await expect(resolveConfig({ cwd: bad, env: {} })).rejects.toMatchObject({ code: "POLICY_INVALID", message: expect.stringContaining("modelgate.yaml:3:3: unknown key \"formatt\" in defaults") });
+  });
+});
+
+describe("finding modelgate.yaml without the policy loader", () => {
+  it("looks for the names the policy loader looks for, and finds the same file", () => {
+    expect([...CONFIG_FILE_NAMES]).toEqual([...POLICY_FILE_NAMES]);
+    const sub = join(root, "project", "sub");
+    expect(findConfigFile(sub)).toBe(join(root, "project", "modelgate.yaml"));
+    expect(findConfigFile(sub)).toBe(findPolicyFile(sub));
+    expect(findConfigFile(root)).toBe(findPolicyFile(root));
   });
 });
 

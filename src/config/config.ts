@@ -2,7 +2,8 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { ModelgateError } from "../core/errors.js";
 import type { ScanLimits } from "../core/limits.js";
 import { isSeverity, SEVERITIES, type Severity } from "../core/severity.js";
-import { findPolicyFile, loadPolicy, type LoadedPolicy } from "../policy/load.js";
+import type { LoadedPolicy } from "../policy/load.js";
+import { findConfigFile } from "./policy-file.js";
 import { parseSize } from "./size.js";
 
 /**
@@ -69,6 +70,11 @@ function checkFormat(value: string, where: string, formats: readonly string[] | 
   if (formats && !formats.includes(value)) throw new ModelgateError("USAGE", `${where}: format "${value}" is not one of ${formats.join(", ")}`);
 }
 
+async function loadConfigFile(path: string): Promise<LoadedPolicy> {
+  const { loadPolicy } = await import("../policy/load.js");
+  return loadPolicy(path);
+}
+
 /** Resolves the shared options for one command. Throws USAGE for bad environment values, POLICY_INVALID for a bad file. */
 export async function resolveConfig(options: ResolveConfigOptions = {}): Promise<ResolvedConfig> {
   const flags = options.flags ?? {};
@@ -80,8 +86,9 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   let file: string | undefined;
   if (flags.policy !== undefined) file = resolve(cwd, flags.policy);
   else if (envValue(env, "MODELGATE_POLICY")) file = resolve(cwd, envValue(env, "MODELGATE_POLICY")!);
-  else if (!options.noFile) file = findPolicyFile(cwd);
-  const policy = file !== undefined ? await loadPolicy(shownPath(file)) : undefined;
+  else if (!options.noFile) file = findConfigFile(cwd);
+  // The policy loader (YAML, JSON schema, CEL, keys) is imported only when there is a file to validate.
+  const policy = file !== undefined ? await loadConfigFile(shownPath(file)) : undefined;
   const defaults = policy?.document.defaults ?? {};
 
   let format = defaultFormat;

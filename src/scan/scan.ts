@@ -86,7 +86,7 @@ async function scanVirtual(file: VirtualFile, state: FileScanState, container: s
     const { format } = detected;
     head = detected.sniff.head;
     report.format = format;
-    const analyzer = analyzerFor(format);
+    const analyzer = await analyzerFor(format);
     ctx = createContext(file, report, state, add);
     if (format === "text") {
       const lfs = parseLfsPointer(head, file.source.size);
