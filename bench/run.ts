@@ -1,12 +1,20 @@
 /**
  * `npm run bench`: scanner benchmarks on generated large inputs (bench/out/, not committed).
- * Each case runs in a fresh process; figures are printed as a Markdown table and saved to
- * bench/out/results.json. Reference: `openssl dgst -sha256` over the same file on the same run.
+ * In-process cases: each runs in a fresh process calling scan(); figures are printed as a Markdown table and
+ * saved to bench/out/results.{json,md}. Reference: `openssl dgst -sha256` over the same file on the same run.
+ * Then the whole-process benchmark (bench/whole-process.ts): `node bin/modelgate.js …` timed as a process,
+ * saved to bench/out/whole-process.{json,md}.
+ *
+ * usage: npm run bench [-- [NAME…] [--whole | --no-whole] [--runs N] [--case ID]…]
+ *   NAME…       only the in-process cases whose input file name contains NAME (and no whole-process cases)
+ *   --whole     only the whole-process benchmark; --no-whole: only the in-process cases
+ *   --runs, --case: whole-process options (runs per command, default 5; cases torch, folder, small, dicts, hash)
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import {
   writeDensePickle,
   writeGzipBomb,
@@ -17,6 +25,7 @@ import {
   writeZipBomb,
 } from "./inputs.js";
 import { EXTRA_INPUTS } from "./formats.js";
+import { runWholeProcess } from "./whole-process.js";
 
 const OUT = new URL("./out/", import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -59,9 +68,7 @@ function opensslMs(file: string): number {
 
 const fmtBytes = (n: number): string => (n >= GiB ? `${(n / GiB).toFixed(2)} GiB` : n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${n} B`);
 
-async function main(): Promise<void> {
-  mkdirSync(OUT, { recursive: true });
-  const only = process.argv.slice(2);
+async function inProcess(only: string[]): Promise<void> {
   const inputs: BenchInput[] = [
     { name: "pickle, 100 MiB of tensor payloads", file: "payload.pkl", make: (p: string) => writePayloadPickle(p, 100 * MiB), goal: "≥ 100 MB/s" },
     { name: "pickle, 100 MiB opcode-dense", file: "dense.pkl", make: (p: string) => writeDensePickle(p, 100 * MiB), goal: "≥ 100 MB/s" },
@@ -112,4 +119,25 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n`);
 }
 
-await main();
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const { values, positionals } = parseArgs({
+    options: { whole: { type: "boolean" }, "no-whole": { type: "boolean" }, runs: { type: "string" }, case: { type: "string", multiple: true } },
+    allowPositionals: true,
+  });
+  if (values.whole && values["no-whole"]) throw new Error("--whole and --no-whole cannot be used together");
+  const runs = values.runs === undefined ? undefined : Number(values.runs);
+  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new Error(`--runs must be a positive whole number, got ${values.runs}`);
+  if (!values.whole) await inProcess(positionals);
+  if (values.whole || (!values["no-whole"] && positionals.length === 0)) {
+    process.stderr.write("whole-process benchmark…\n");
+    await runWholeProcess({ ...(runs === undefined ? {} : { runs }), cases: values.case ?? [] });
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+}
