@@ -194,7 +194,8 @@ async function modelgate(label: string, args: string[], runs: number): Promise<M
   const m = await measure(label, [process.execPath, MODELGATE, ...args], runs);
   if (args[0] === "scan") return { ...m, ...scanResult(args) };
   const out = spawnSync(process.execPath, [MODELGATE, ...args, "--quiet"], { encoding: "utf8" });
-  return { ...m, result: `exit ${out.status}, ${out.stdout.trim().slice(0, 80) || out.stderr.trim().split("\n")[0]}`, ok: out.status === 0 };
+  const answer = out.stdout.trim().replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, "$1…");
+  return { ...m, result: `exit ${out.status}, ${answer.slice(0, 80) || out.stderr.trim().split("\n")[0]}`, ok: out.status === 0 };
 }
 
 // --------------------------------------------------------------------------------------------- references
