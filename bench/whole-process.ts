@@ -138,9 +138,10 @@ async function peakRss(argv: string[], env?: NodeJS.ProcessEnv): Promise<{ exitC
   if (GNU_TIME) {
     // GNU time forks the command from its own small process, so the child's maxrss is the command's own.
     const out = join(TMP(), "time.txt");
+    rmSync(out, { force: true });
     const r = spawnSync(GNU_TIME, ["-q", "-f", "%M", "-o", out, ...argv], { stdio: "ignore", env: env ?? process.env });
-    const kb = Number(readFileSync(out, "utf8").trim().split("\n").pop());
-    return { exitCode: r.status, peakRssMiB: Number.isFinite(kb) ? kb / 1024 : null };
+    const kb = existsSync(out) ? Number(readFileSync(out, "utf8").trim().split("\n").pop()) : NaN;
+    return { exitCode: r.status, peakRssMiB: Number.isFinite(kb) && kb > 0 ? kb / 1024 : null };
   }
   // VmHWM polled every 2 ms until the process exits (growth in its last 2 ms can be missed).
   const child = spawn(argv[0]!, argv.slice(1), { stdio: "ignore", env: env ?? process.env });
@@ -154,7 +155,10 @@ async function peakRss(argv: string[], env?: NodeJS.ProcessEnv): Promise<{ exitC
     }
   };
   const timer = setInterval(poll, 2);
-  const exitCode = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const exitCode = await new Promise<number | null>((resolve) => {
+    child.on("exit", (code) => resolve(code));
+    child.on("error", () => resolve(null)); // could not start it
+  });
   clearInterval(timer);
   return { exitCode, peakRssMiB: kb > 0 ? kb / 1024 : null };
 }
