@@ -31,11 +31,13 @@ import {
   decodeUtf8Strict,
   describeArgs,
   describeValue,
+  dictFullyKnown,
   dictGet,
   intValue,
   isPlainData,
   mayCall,
   type CallValue,
+  type ContainerValue,
   type DictValue,
   type GlobalSite,
   type GlobalValue,
@@ -208,11 +210,27 @@ function torchModuleClass(v: Value): GlobalValue | undefined {
   return asText(tag) === "module" && cls?.kind === "global" ? cls : undefined;
 }
 
-/** Appends items to a kept list: all of them up to CONTAINER_KEEP, then only those that could be called. */
-function keepItems(into: Value[], items: readonly Value[]): void {
-  for (const item of items) {
-    if (into.length < CONTAINER_KEEP || (mayCall(item) && into.length < MAX_KEPT_CALLABLES)) into.push(item);
-  }
+/** Items of a sealed container: none are kept (frozen, so that nothing is ever added to it by mistake). */
+const SEALED_ITEMS = Object.freeze([]) as unknown as Value[];
+/** Nesting a plain-data check follows; deeper (or cyclic) data is kept rather than sealed. */
+const MAX_PLAIN_DEPTH = 32;
+/** Codes of container kinds in a compacted memo slot. */
+const CONTAINER_CODES = ["list", "tuple", "set", "frozenset", "dict"] as const;
+const CONTAINER_CODE: Readonly<Record<ContainerValue["kind"], number>> = { list: 0, tuple: 1, set: 2, frozenset: 3, dict: 4 };
+/** In `memoAux`, how a compacted str/bytes slot decodes (length × 4 + code). */
+const AUX_UTF8 = 0;
+const AUX_LATIN1 = 1;
+const AUX_BYTES = 2;
+/** A memo key this far past the dense array's end goes to the sparse map instead (hostile or unusual keys). */
+const DENSE_GAP = 1024;
+
+/** A sealed container's memo slot: a negative number holding its kind and count. */
+function sealedSlot(c: ContainerValue): number {
+  return -(c.count * 8 + CONTAINER_CODE[c.kind]) - 1;
+}
+
+function isContainer(v: Value): v is ContainerValue {
+  return v.kind === "list" || v.kind === "tuple" || v.kind === "set" || v.kind === "frozenset" || v.kind === "dict";
 }
 
 const EMPTY_TUPLE: ListValue = Object.freeze({ kind: "tuple", items: Object.freeze([]) as unknown as Value[], count: 0 }) as ListValue;
@@ -240,7 +258,15 @@ class PickleMachine {
   private readonly stack: Value[] = [];
   private readonly marks: number[] = [];
   private fence = 0;
-  private readonly memo = new Map<number, Value>();
+  /**
+   * The memo. Keys a pickler writes (0, 1, 2…) live in a dense array, where a str or bytes read from `buf` is kept
+   * as its offset (length and encoding in `memoAux`) and a sealed container as a negative number (kind and
+   * count): no object per value. Other keys live in `memoSparse`. `memoCount` counts the keys stored (MEMOIZE's key).
+   */
+  private readonly memoDense: (Value | number | undefined)[] = [];
+  private memoAux = new Float64Array(0);
+  private readonly memoSparse = new Map<number, Value>();
+  private memoCount = 0;
   private readonly sites = new Map<string, GlobalSite>();
   /** Attributes set by BUILD on module objects: module path → attribute → value. */
   private readonly overrides = new Map<string, Map<string, Value>>();
@@ -250,6 +276,8 @@ class PickleMachine {
   private opAt = 0;
   /** Item count of the last popMark(). */
   private markCount = 0;
+  /** The last popMark() dropped values that could be called (past MAX_KEPT_CALLABLES). */
+  private markOverflow = false;
   /** End of the FRAME being read (-1 outside one). */
   private frameEnd = -1;
   /** joblib: where reading goes on once the frame is used up, when an array was read from the file after it. */
@@ -479,24 +507,165 @@ class PickleMachine {
    * (whole key/value pairs with `pairs`), and sets markCount to how many items there were.
    */
   private popMark(pairs = false): Value[] {
+    const h = this.openMark();
+    const n = this.markCount;
+    this.markOverflow = false;
+    const items = this.stack.slice(h, h + Math.min(n, CONTAINER_KEEP));
+    const step = pairs ? 2 : 1;
+    for (let i = CONTAINER_KEEP; i + step - 1 < n; i += step) {
+      const a = this.stack[h + i]!;
+      // Both members of a pair are settled (sealed when plain) before deciding whether the pair is kept.
+      const plain = pairs ? this.settle(a) && this.settle(this.stack[h + i + 1]!) : this.settle(a);
+      if (plain) continue;
+      if (items.length >= MAX_KEPT_CALLABLES) {
+        this.markOverflow = true;
+        continue;
+      }
+      if (!pairs) items.push(a);
+      else items.push(a, this.stack[h + i + 1]!);
+    }
+    this.dropTo(h);
+    return items;
+  }
+
+  /** Pops the last MARK: returns where its items start on the stack and sets markCount to how many there are. */
+  private openMark(): number {
     if (this.marks.length === 0) this.fail(`could not find MARK for ${opcodeName(this.buf[this.opAt]!)}`);
     const h = this.marks.pop()!;
     this.fence = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
+    this.markCount = this.stack.length - h;
+    return h;
+  }
+
+  /** The value under a MARK's items (what APPENDS, ADDITEMS, SETITEMS modify), read before the items are popped. */
+  private underMark(h: number): Value {
+    if (h <= this.fence) this.fail(`unpickling stack underflow at ${opcodeName(this.buf[this.opAt]!)}`);
+    return this.stack[h - 1]!;
+  }
+
+  /** Removes the stack's values from index h on (popped one by one when few: cheaper than setting the length). */
+  private dropTo(h: number): void {
     const n = this.stack.length - h;
-    this.markCount = n;
-    const items = this.stack.slice(h, h + Math.min(n, CONTAINER_KEEP));
-    const step = pairs ? 2 : 1;
-    for (let i = CONTAINER_KEEP; i + step - 1 < n && items.length < MAX_KEPT_CALLABLES; i += step) {
-      const a = this.stack[h + i]!;
-      if (!pairs) {
-        if (mayCall(a)) items.push(a);
-      } else {
-        const b = this.stack[h + i + 1]!;
-        if (mayCall(a) || mayCall(b)) items.push(a, b);
+    if (n <= 16) for (let i = 0; i < n; i++) this.stack.pop();
+    else this.stack.length = h;
+  }
+
+  /**
+   * A value a container does not keep past CONTAINER_KEEP. Plain data is settled: true, and a container of only
+   * plain data (all the way down) is sealed. False for anything that is not plain data, which the caller keeps.
+   */
+  private settle(v: Value): boolean {
+    switch (v.kind) {
+      case "none":
+      case "bool":
+      case "int":
+      case "float":
+      case "str":
+      case "bytes":
+        return true;
+      case "list":
+      case "tuple":
+      case "set":
+      case "frozenset":
+      case "dict":
+        if (v.sealed) return true;
+        if (v.impure || v.overflow || !this.plainAllTheWay(v, 0)) {
+          if (v !== EMPTY_TUPLE) v.impure = true;
+          return false;
+        }
+        this.seal(v);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** True when a container's kept items are plain data all the way down (sealed containers count as plain). */
+  private plainAllTheWay(c: ContainerValue, depth: number): boolean {
+    if (depth > MAX_PLAIN_DEPTH) return false;
+    return c.kind === "dict" ? this.plainItems(c.keys, depth) && this.plainItems(c.values, depth) : this.plainItems(c.items, depth);
+  }
+
+  private plainItems(items: readonly Value[], depth: number): boolean {
+    for (let i = 0; i < items.length; i++) {
+      const x = items[i]!;
+      switch (x.kind) {
+        case "none":
+        case "bool":
+        case "int":
+        case "float":
+        case "str":
+        case "bytes":
+          continue;
+        case "list":
+        case "tuple":
+        case "set":
+        case "frozenset":
+        case "dict":
+          if (x.sealed) continue;
+          if (x.impure || x.overflow || !this.plainAllTheWay(x, depth + 1)) return false;
+          continue;
+        default:
+          return false;
       }
     }
-    this.stack.length = h;
-    return items;
+    return true;
+  }
+
+  /** Drops a plain container's items (and those of the plain containers in it); its memo slot shrinks to a number. */
+  private seal(c: ContainerValue): void {
+    if (c.sealed || c === EMPTY_TUPLE) return;
+    c.sealed = true;
+    if (c.kind === "dict") {
+      for (const x of c.keys) if (isContainer(x)) this.seal(x);
+      for (const x of c.values) if (isContainer(x)) this.seal(x);
+    } else for (const x of c.items) if (isContainer(x)) this.seal(x);
+    if (c.kind === "dict") {
+      c.keys = SEALED_ITEMS;
+      c.values = SEALED_ITEMS;
+    } else c.items = SEALED_ITEMS;
+    if (c.memoKey !== undefined && this.memoDense[c.memoKey] === c) this.memoDense[c.memoKey] = sealedSlot(c);
+  }
+
+  /** Adds items to a container or instance: the first CONTAINER_KEEP, then only what is not plain data. */
+  private keep(into: Value[], src: readonly Value[], from: number, to: number, owner: Value): void {
+    for (let i = from; i < to; i++) {
+      const item = src[i]!;
+      if (into.length < CONTAINER_KEEP) {
+        into.push(item);
+        if (isContainer(owner) && !isPlainData(item) && owner !== EMPTY_TUPLE) owner.impure = true;
+      } else if (!this.settle(item)) {
+        if (isContainer(owner)) owner.impure = true;
+        if (into.length < MAX_KEPT_CALLABLES) into.push(item);
+        else if (isContainer(owner) || owner.kind === "call") owner.overflow = true;
+      }
+    }
+  }
+
+  /**
+   * Items added to a sealed container (one that was already put, unkept, into another container and is reached
+   * again through the memo). Whatever holds it has forgotten its content, so anything callable added now is
+   * counted as called: a reader that calls the items of the holder would reach it.
+   */
+  private addToSealed(target: ContainerValue, items: readonly Value[], count: number): void {
+    target.count += count;
+    for (const item of items) for (const c of this.callablesIn(item)) this.invoke(c, [], "called", 1);
+  }
+
+  /** Values that could be called in `v` and the containers (and instance items) in it, as far as they are kept. */
+  private callablesIn(v: Value): Value[] {
+    const seen: Value[] = [];
+    const visit = (x: Value, depth: number): void => {
+      if (depth > 3 || seen.length > MAX_KEPT_CALLABLES) return;
+      if ((isContainer(x) || x.kind === "call") && x.overflow) this.computedCall(x, "called");
+      if (x.kind === "call") {
+        for (const y of [...itemsOf(x.args), ...itemsOf(x)]) visit(y, depth + 1);
+        seen.push(x);
+      } else if (isPlainData(x)) for (const y of itemsOf(x)) visit(y, depth + 1);
+      else seen.push(x);
+    };
+    visit(v, 0);
+    return seen.filter((x) => mayCall(x));
   }
 
   private memoPut(key: number, v: Value): void {
@@ -507,7 +676,10 @@ class PickleMachine {
         { memoIndex: key },
       );
     }
-    if (this.memo.size >= this.opts.maxMemo && !this.memo.has(key)) {
+    const dense = key <= this.memoDense.length + DENSE_GAP && key < this.opts.maxMemo * 2;
+    // (Reads stay inside the array: an out-of-bounds read takes V8's slow path.)
+    const stored = dense ? key < this.memoDense.length && this.memoDense[key] !== undefined : this.memoSparse.has(key);
+    if (!stored && this.memoCount >= this.opts.maxMemo) {
       // Past the limit the machine keeps going without the value: a later GET of it reads as an untracked
       // value, which is never trusted as a callee. The loader holds every entry.
       if (!this.memoOverflow) {
@@ -520,16 +692,57 @@ class PickleMachine {
       }
       return;
     }
-    this.memo.set(key, v);
+    if (!stored) this.memoCount++;
+    if (!dense) {
+      this.memoSparse.set(key, v);
+      return;
+    }
+    while (this.memoDense.length < key) this.memoDense.push(undefined);
+    if ((v.kind === "str" || v.kind === "bytes") && v.src === this.buf) {
+      // A str or bytes of the stream: its offset, with its length and encoding beside it.
+      if (this.memoAux.length <= key) {
+        const grown = new Float64Array(Math.max(1024, key * 2));
+        grown.set(this.memoAux);
+        this.memoAux = grown;
+      }
+      this.memoAux[key] = v.length * 4 + (v.kind === "bytes" ? AUX_BYTES : v.encoding === "latin1" ? AUX_LATIN1 : AUX_UTF8);
+      this.memoDense[key] = v.start;
+      return;
+    }
+    if (isContainer(v) && v !== EMPTY_TUPLE) {
+      v.memoKey = key;
+      this.memoDense[key] = v.sealed ? sealedSlot(v) : v;
+    } else this.memoDense[key] = v;
   }
 
   private memoGet(key: number): Value {
-    const v = this.memo.get(key);
-    if (v === undefined) {
+    const slot = key < this.memoDense.length ? this.memoDense[key] : this.memoSparse.get(key);
+    if (slot === undefined) {
       if (this.memoOverflow) return { kind: "opaque", what: "a memo value past the tracked limit" };
       this.fail(`memo key ${key} was never stored (${opcodeName(this.buf[this.opAt]!)})`);
     }
-    return v;
+    if (typeof slot !== "number") return slot;
+    if (slot >= 0) {
+      const aux = this.memoAux[key]!;
+      const code = aux % 4;
+      const length = (aux - code) / 4;
+      // Read back once, the object then stays in the slot: a key fetched a million times is one object.
+      const v: Value =
+        code === AUX_BYTES
+          ? { kind: "bytes", src: this.buf, start: slot, length }
+          : { kind: "str", src: this.buf, start: slot, length, encoding: code === AUX_LATIN1 ? "latin1" : "utf8", text: undefined };
+      this.memoDense[key] = v;
+      return v;
+    }
+    // A sealed container: a fresh summary of it (its content was plain data and is not kept).
+    const t = -slot - 1;
+    const code = t % 8;
+    const count = (t - code) / 8;
+    const kind = CONTAINER_CODES[code]!;
+    const c: ContainerValue =
+      kind === "dict" ? { kind, keys: SEALED_ITEMS, values: SEALED_ITEMS, count, sealed: true } : { kind, items: SEALED_ITEMS, count, sealed: true };
+    c.memoKey = key;
+    return c;
   }
 
   // ---- records --------------------------------------------------------------------------------
@@ -615,17 +828,7 @@ class PickleMachine {
     if (callee.kind !== "global" || callee.site === undefined) return;
     const eff = this.opts.effectOf?.(callee.module, callee.name);
     if (eff === undefined || (eff.calls === undefined && eff.callsItems === undefined && eff.instantiates === undefined)) return;
-    const seen: Value[] = [];
-    const visit = (v: Value, depth: number): void => {
-      if (depth > 3 || seen.length > MAX_KEPT_CALLABLES) return;
-      if (v.kind === "call") {
-        for (const x of [...itemsOf(v.args), ...itemsOf(v)]) visit(x, depth + 1);
-        seen.push(v);
-      } else if (isPlainData(v)) for (const x of itemsOf(v)) visit(x, depth + 1);
-      else seen.push(v);
-    };
-    visit(args, 0);
-    for (const v of seen) if (v !== args && mayCall(v)) this.invoke(v, [], "called", 1);
+    for (const v of this.callablesIn(args)) if (v !== args) this.invoke(v, [], "called", 1);
     if (args.kind === "opaque" || args.kind === "persistent") this.computedCall(args, "called");
   }
 
@@ -642,6 +845,7 @@ class PickleMachine {
       if (holder === undefined) continue;
       const called = isPlainData(holder) || holder.kind === "call" ? itemsOf(holder) : [holder];
       for (const item of called) this.invoke(item, [], "called", depth + 1);
+      if ((isContainer(holder) || holder.kind === "call") && holder.overflow) this.computedCall(holder, "called");
     }
     for (const i of eff.instantiates ?? []) {
       const cls = args[i];
@@ -721,8 +925,23 @@ class PickleMachine {
     }
     const rule = this.opts.stateRuleOf?.(cls.module, cls.name);
     if (rule === undefined) return;
-    const dict = state.kind === "tuple" ? state.items[0] : state;
-    const code = dict?.kind === "dict" ? dictGet(dict, rule.attribute) : undefined;
+    const dict = state.kind === "tuple" ? (state.sealed ? undefined : state.items[0]) : state;
+    if (dict?.kind === "none") {
+      // No attributes at all: nothing of the state reaches the class's code.
+      cls.site.vouched = (cls.site.vouched ?? 0) + 1;
+      return;
+    }
+    if (dict?.kind !== "dict" || (dictGet(dict, rule.attribute) === undefined && !dictFullyKnown(dict))) {
+      // A computed state (a call result), a dict summarised as plain data, entries past what is kept or keys made
+      // at load time: the attribute may be there without being seen, so the state is not vouched for.
+      this.anomaly(
+        "state-code",
+        `BUILD gives ${cls.module}.${cls.name} a state whose ${rule.attribute} cannot be read (${dict === undefined ? "a tuple not kept" : describeValue(dict)}), and ${rule.reason}`,
+        { module: cls.module, name: cls.name, attribute: rule.attribute },
+      );
+      return;
+    }
+    const code = dictGet(dict, rule.attribute);
     const text = asText(code);
     if (code === undefined || (text !== undefined && rule.benign.test(text))) {
       cls.site.vouched = (cls.site.vouched ?? 0) + 1;
@@ -824,8 +1043,10 @@ class PickleMachine {
     }
   }
 
-  private addItems(target: Value, items: Value[], count: number): void {
+  /** APPEND(S)/ADDITEMS: `count` items, src[from..to) (what popMark kept, or the stack itself), added to `target`. */
+  private addItems(target: Value, src: Value[], from: number, to: number, count: number, overflow = false): void {
     if (target.kind === "call" && target.planted !== undefined) {
+      const items = src.slice(from, to);
       const op = opcodeName(this.buf[this.opAt]!);
       // ADDITEMS calls add; APPEND and APPENDS call extend (the C unpickler) or append (the pure-Python one, and C
       // when there is no extend).
@@ -837,42 +1058,75 @@ class PickleMachine {
     }
     if (target.kind === "set" || target.kind === "frozenset") {
       // Set items are hashed: an instance runs its class's __hash__ / __eq__.
-      for (const item of items) if (item.kind === "call") this.touchInstance(item);
+      for (let i = from; i < to; i++) if (src[i]!.kind === "call") this.touchInstance(src[i]!);
     }
-    if (target.kind === "list" || target.kind === "set") {
+    if ((target.kind === "list" || target.kind === "set") && target.sealed) {
+      this.addToSealed(target, src.slice(from, to), count);
+    } else if (target.kind === "list" || target.kind === "set") {
       target.count += count;
-      keepItems(target.items, items);
+      this.keep(target.items, src, from, to, target);
+      if (overflow) target.overflow = true;
     } else if (target.kind === "call") {
-      keepItems((target.items ??= []), items);
+      this.keep((target.items ??= []), src, from, to, target);
+      if (overflow) target.overflow = true;
     }
   }
 
-  private setItems(target: Value, items: Value[], pairs: number): void {
+  /** SETITEM(S)/DICT: `pairs` key/value pairs, src[from..to) (what popMark kept, or the stack itself), set on `target`. */
+  private setItems(target: Value, src: Value[], from: number, to: number, pairs: number, overflow = false): void {
     // Keys are hashed (and compared): an instance used as a key runs its class's __hash__ / __eq__.
-    for (let i = 0; i < items.length; i += 2) if (items[i]!.kind === "call") this.touchInstance(items[i]!);
+    for (let i = from; i < to; i += 2) if (src[i]!.kind === "call") this.touchInstance(src[i]!);
     if (target.kind === "call") {
       const values: Value[] = [];
-      for (let i = 1; i < items.length; i += 2) values.push(items[i]!);
-      keepItems((target.items ??= []), values);
+      for (let i = from + 1; i < to; i += 2) values.push(src[i]!);
+      this.keep((target.items ??= []), values, 0, values.length, target);
+      if (overflow) target.overflow = true;
       return;
     }
     if (target.kind !== "dict") return;
+    if (target.sealed) {
+      this.addToSealed(target, src.slice(from, to), pairs);
+      return;
+    }
     target.count += pairs;
-    for (let i = 0; i + 1 < items.length; i += 2) {
-      const k = items[i]!;
-      const v = items[i + 1]!;
-      if (target.keys.length < CONTAINER_KEEP || ((mayCall(k) || mayCall(v)) && target.keys.length < MAX_KEPT_CALLABLES)) {
+    if (overflow) target.overflow = true;
+    if (target.keys.length === 0 && pairs <= CONTAINER_KEEP) {
+      // A fresh dict filled by one SETITEMS or DICT, the common case: arrays of the exact size (growing them by
+      // push over-allocates, which is most of what a million small dicts would cost).
+      const keys = new Array<Value>(pairs);
+      const values = new Array<Value>(pairs);
+      for (let i = 0; i < pairs; i++) {
+        const k = src[from + 2 * i]!;
+        const v = src[from + 2 * i + 1]!;
+        keys[i] = k;
+        values[i] = v;
+        if (!isPlainData(k) || !isPlainData(v)) target.impure = true;
+      }
+      target.keys = keys;
+      target.values = values;
+      return;
+    }
+    for (let i = from; i + 1 < to; i += 2) {
+      const k = src[i]!;
+      const v = src[i + 1]!;
+      if (target.keys.length < CONTAINER_KEEP) {
         target.keys.push(k);
         target.values.push(v);
+        if (!isPlainData(k) || !isPlainData(v)) target.impure = true;
+        continue;
       }
+      // Both are settled (sealed when plain) before deciding whether the pair is kept.
+      const plain = this.settle(k) && this.settle(v);
+      if (plain) continue;
+      target.impure = true;
+      if (target.keys.length < MAX_KEPT_CALLABLES) {
+        target.keys.push(k);
+        target.values.push(v);
+      } else target.overflow = true;
     }
   }
 
-  private dictFrom(items: Value[], count: number): DictValue {
-    const d: DictValue = { kind: "dict", keys: [], values: [], count: 0 };
-    this.setItems(d, items, count / 2);
-    return d;
-  }
+
 
   private build(): void {
     const state = this.pop();
@@ -1041,7 +1295,14 @@ class PickleMachine {
   }
 
   private tupleOf(items: Value[], count: number): ListValue {
-    return count === 0 ? EMPTY_TUPLE : { kind: "tuple", items, count };
+    return count === 0 ? EMPTY_TUPLE : this.containerOf("tuple", items, count);
+  }
+
+  /** A list, tuple or frozenset built from popMark()'s items (its overflow, when it dropped callables). */
+  private containerOf(kind: ListValue["kind"], items: Value[], count: number): ListValue {
+    const c: ListValue = { kind, items, count };
+    if (this.markOverflow && items.length < count) c.overflow = true;
+    return c;
   }
 
   private checkArgs(args: Value, what: string): void {
@@ -1064,18 +1325,9 @@ class PickleMachine {
       this.opAt = this.pos;
       const op = buf[this.pos++]!;
       if (++this.ops % DEADLINE_EVERY === 0) this.opts.checkDeadline?.();
+      // The opcodes of plain data, which most of a large pickle is, are here; the rest are in cold(). A small
+      // loop lets V8 inline the helpers it calls.
       switch (op) {
-        // -- literals
-        case 0x49: {
-          // INT
-          const t = this.lineText();
-          const v = readIntOperand(t, "INT");
-          if (v === undefined) this.fail(`INT operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
-          // A two-character line reading 0 or 1 ("00", "01", " 1"…) is a bool in protocol 0.
-          if (t.length === 2 && (v === 0n || v === 1n)) this.push(v === 1n ? TRUE : FALSE);
-          else this.push(intValue(v === "big" ? undefined : v));
-          break;
-        }
         case 0x4a: // BININT
           this.push(intValue(this.i32()));
           break;
@@ -1085,37 +1337,6 @@ class PickleMachine {
         case 0x4d: // BININT2
           this.push(intValue(this.u16()));
           break;
-        case 0x4c: {
-          // LONG
-          const t = this.lineText();
-          const v = readIntOperand(t, "LONG");
-          if (v === undefined) this.fail(`LONG operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
-          this.push(intValue(v === "big" ? undefined : v));
-          break;
-        }
-        case 0x8a: // LONG1
-        case 0x8b: {
-          // LONG4
-          const n = op === 0x8a ? this.u8() : this.i32();
-          if (n < 0) this.fail("LONG pickle has negative byte count");
-          this.need(n);
-          let value: bigint | undefined;
-          if (n === 0) value = 0n;
-          else if (n <= 64) {
-            value = BigInt(`0x${Buffer.from(buf.subarray(this.pos, this.pos + n)).reverse().toString("hex")}`);
-            if (buf[this.pos + n - 1]! & 0x80) value -= 1n << BigInt(8 * n);
-          }
-          this.pos += n;
-          this.push(intValue(value));
-          break;
-        }
-        case 0x46: {
-          // FLOAT
-          const t = this.lineText();
-          if (!isPyFloat(t)) this.fail(`FLOAT operand ${JSON.stringify(t.slice(0, 40))} is not a float`);
-          this.push(FLOAT);
-          break;
-        }
         case 0x47: // BINFLOAT
           this.need(8);
           this.pos += 8;
@@ -1130,39 +1351,6 @@ class PickleMachine {
         case 0x89: // NEWFALSE
           this.push(FALSE);
           break;
-        case 0x53: {
-          // STRING
-          const [s, e] = this.line();
-          const q = buf[s];
-          if (e - s < 2 || (q !== 0x27 && q !== 0x22) || buf[e - 1] !== q) this.fail("the STRING opcode argument must be quoted");
-          const data = decodeEscapedBytes(buf, s + 1, e - 1);
-          if (data === undefined) this.fail("STRING operand has an invalid escape");
-          this.pushStr(data, 0, data.length, "latin1");
-          break;
-        }
-        case 0x54: // BINSTRING
-        case 0x55: {
-          // SHORT_BINSTRING
-          const n = op === 0x55 ? this.u8() : this.i32();
-          if (n < 0) this.fail("BINSTRING pickle has negative byte count");
-          this.need(n);
-          this.pushStr(buf, this.pos, n, "latin1");
-          this.pos += n;
-          break;
-        }
-        case 0x56: {
-          // UNICODE
-          const [s, e] = this.line();
-          const text = decodeRawUnicodeEscape(buf, s, e);
-          if (text === undefined) this.fail("UNICODE operand has an invalid \\u escape");
-          const v: StrValue = { kind: "str", src: undefined, start: 0, length: e - s, encoding: "utf8", text };
-          this.push(v);
-          if (e - s >= MIN_CONSTANT_BYTES && this.opts.onConstant) {
-            const bytes = Buffer.from(text, /^[\0-\xff]*$/.test(text) ? "latin1" : "utf8");
-            this.constant(bytes, 0, bytes.length, "str");
-          }
-          break;
-        }
         case 0x8c: // SHORT_BINUNICODE
         case 0x58: // BINUNICODE
         case 0x8d: {
@@ -1184,14 +1372,6 @@ class PickleMachine {
           this.pos += n;
           break;
         }
-        case 0x97: // NEXT_BUFFER
-          this.push({ kind: "opaque", what: "an out-of-band buffer" });
-          break;
-        case 0x98: // READONLY_BUFFER
-          this.top();
-          break;
-
-        // -- containers
         case 0x5d: // EMPTY_LIST
           this.push({ kind: "list", items: [], count: 0 });
           break;
@@ -1201,21 +1381,6 @@ class PickleMachine {
         case 0x7d: // EMPTY_DICT
           this.push({ kind: "dict", keys: [], values: [], count: 0 });
           break;
-        case 0x8f: // EMPTY_SET
-          this.push({ kind: "set", items: [], count: 0 });
-          break;
-        case 0x6c: {
-          // LIST
-          const items = this.popMark();
-          this.push({ kind: "list", items, count: this.markCount });
-          break;
-        }
-        case 0x74: {
-          // TUPLE
-          const items = this.popMark();
-          this.push(this.tupleOf(items, this.markCount));
-          break;
-        }
         case 0x85: // TUPLE1
           this.push(this.tupleOf([this.pop()], 1));
           break;
@@ -1234,43 +1399,22 @@ class PickleMachine {
           this.push(this.tupleOf([a, b, c], 3));
           break;
         }
-        case 0x91: {
-          // FROZENSET
-          const items = this.popMark();
-          this.push({ kind: "frozenset", items, count: this.markCount });
-          break;
-        }
-        case 0x64: {
-          // DICT
-          const items = this.popMark(true);
-          if (this.markCount % 2 !== 0) this.fail("odd number of items for DICT");
-          this.push(this.dictFrom(items, this.markCount));
-          break;
-        }
         case 0x61: {
           // APPEND
           const v = this.pop();
           const target = this.top();
           this.checkMutationTarget(target, ["list"]);
-          this.addItems(target, [v], 1);
+          this.addItems(target, [v], 0, 1, 1);
           break;
         }
         case 0x65: {
           // APPENDS
-          const items = this.popMark();
+          const h = this.openMark();
           const n = this.markCount;
-          const target = this.top();
+          const target = this.underMark(h);
           this.checkMutationTarget(target, ["list"]);
-          this.addItems(target, items, n);
-          break;
-        }
-        case 0x90: {
-          // ADDITEMS
-          const items = this.popMark();
-          const n = this.markCount;
-          const target = this.top();
-          this.checkMutationTarget(target, ["set"]);
-          this.addItems(target, items, n);
+          this.addItems(target, this.stack, h, h + n, n);
+          this.dropTo(h);
           break;
         }
         case 0x73: {
@@ -1279,61 +1423,30 @@ class PickleMachine {
           const k = this.pop();
           const target = this.top();
           this.checkMutationTarget(target, ["dict", "list"]);
-          this.setItems(target, [k, v], 1);
+          this.setItems(target, [k, v], 0, 2, 1);
           break;
         }
         case 0x75: {
           // SETITEMS
-          const items = this.popMark(true);
+          const h = this.openMark();
           const n = this.markCount;
           if (n % 2 !== 0) this.fail("odd number of items for SETITEMS");
-          const target = this.top();
+          const target = this.underMark(h);
           this.checkMutationTarget(target, ["dict", "list"]);
-          this.setItems(target, items, n / 2);
+          this.setItems(target, this.stack, h, h + n, n / 2);
+          this.dropTo(h);
           break;
         }
 
-        // -- stack and marks
         case 0x28: // MARK
           this.pushMark();
           break;
-        case 0x30: // POP
-          if (this.marks.length > 0 && this.marks[this.marks.length - 1] === this.stack.length) {
-            this.marks.pop();
-            this.fence = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
-          } else this.pop();
-          break;
-        case 0x31: // POP_MARK
-          this.popMark();
-          break;
-        case 0x32: // DUP
-          this.push(this.top());
-          break;
-
-        // -- memo
-        case 0x67: {
-          // GET
-          const t = this.lineText();
-          const k = readIntOperand(t, "MEMO");
-          if (k === undefined) this.fail(`GET operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
-          this.push(this.memoGet(k === "big" ? Number.MAX_SAFE_INTEGER : Number(k)));
-          break;
-        }
         case 0x68: // BINGET
           this.push(this.memoGet(this.u8()));
           break;
         case 0x6a: // LONG_BINGET
           this.push(this.memoGet(this.u32()));
           break;
-        case 0x70: {
-          // PUT
-          const t = this.lineText();
-          const k = readIntOperand(t, "MEMO");
-          if (k === undefined) this.fail(`PUT operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
-          if (k !== "big" && k < 0n) this.fail("negative PUT argument");
-          this.memoPut(k === "big" ? Number.MAX_SAFE_INTEGER : Number(k), this.top());
-          break;
-        }
         case 0x71: // BINPUT
           this.memoPut(this.u8(), this.top());
           break;
@@ -1341,98 +1454,9 @@ class PickleMachine {
           this.memoPut(this.u32(), this.top());
           break;
         case 0x94: // MEMOIZE
-          this.memoPut(this.memo.size, this.top());
+          this.memoPut(this.memoCount, this.top());
           break;
 
-        // -- imports and calls
-        case 0x63: {
-          // GLOBAL
-          this.push(this.readGlobal());
-          break;
-        }
-        case 0x93: // STACK_GLOBAL
-          this.stackGlobal();
-          break;
-        case 0x82: // EXT1
-          this.extension(this.u8());
-          break;
-        case 0x83: // EXT2
-          this.extension(this.u16());
-          break;
-        case 0x84: {
-          // EXT4
-          const code = this.i32();
-          if (code <= 0) this.fail(`EXT4 code ${code} is not positive`);
-          this.extension(code);
-          break;
-        }
-        case 0x52: {
-          // REDUCE
-          const args = this.pop();
-          const callee = this.pop();
-          this.checkArgs(args, "argument");
-          this.call("REDUCE", callee, args, args.kind === "tuple" ? args.items : [], "called");
-          break;
-        }
-        case 0x81: {
-          // NEWOBJ
-          const args = this.pop();
-          const cls = this.pop();
-          this.checkArgs(args, "argument");
-          this.call("NEWOBJ", cls, args, args.kind === "tuple" ? args.items : [], "rebuilt");
-          break;
-        }
-        case 0x92: {
-          // NEWOBJ_EX
-          const kwargs = this.pop();
-          const args = this.pop();
-          const cls = this.pop();
-          this.checkArgs(args, "argument");
-          this.checkArgs(kwargs, "keyword argument");
-          this.call("NEWOBJ_EX", cls, args, args.kind === "tuple" ? args.items : [], "called");
-          break;
-        }
-        case 0x69: {
-          // INST
-          const cls = this.readGlobal();
-          const items = this.popMark();
-          this.call("INST", cls, this.tupleOf(items, this.markCount), items, "called");
-          break;
-        }
-        case 0x6f: {
-          // OBJ
-          const items = this.popMark();
-          if (this.markCount < 1) this.fail("OBJ without a class");
-          const cls = items[0]!;
-          const args = items.slice(1);
-          this.call("OBJ", cls, this.tupleOf(args, this.markCount - 1), args, "called");
-          break;
-        }
-        case 0x62: // BUILD
-          this.build();
-          break;
-        case 0x50: {
-          // PERSID
-          const [s, e] = this.line();
-          for (let i = s; i < e; i++) if (buf[i]! >= 0x80) this.fail("persistent IDs in protocol 0 must be ASCII strings");
-          this.res.persistentIds++;
-          const pid: StrValue = { kind: "str", src: buf, start: s, length: e - s, encoding: "latin1", text: undefined };
-          this.push({ kind: "persistent", pid });
-          break;
-        }
-        case 0x51: // BINPERSID
-          this.res.persistentIds++;
-          this.push({ kind: "persistent", pid: this.pop() });
-          break;
-
-        // -- framing and control
-        case 0x80: {
-          // PROTO
-          const v = this.u8();
-          if (v > HIGHEST_PROTOCOL) this.fail(`unsupported pickle protocol: ${v}`);
-          if (v > this.res.protocol) this.res.protocol = v;
-          break;
-        }
         case 0x95: {
           // FRAME. CPython's C unpickler refuses a frame that runs past the data, but the pure-Python one
           // (pickle._Unpickler, used by joblib and dill) reads on, so a short frame must not end the analysis.
@@ -1442,14 +1466,270 @@ class PickleMachine {
           this.resumeAt = undefined;
           break;
         }
-        case 0x2e: // STOP
-          this.res.result = this.pop();
-          this.res.completed = true;
-          return;
         default:
-          this.fail(`invalid load key ${opcodeName(op)}`);
+          if (this.cold(op)) return;
       }
     }
+  }
+
+  /** The opcodes off the hot path of plain data (imports, calls, text opcodes, control); true at STOP. */
+  private cold(op: number): boolean {
+    const buf = this.buf;
+    switch (op) {
+      // -- literals
+      case 0x49: {
+        // INT
+        const t = this.lineText();
+        const v = readIntOperand(t, "INT");
+        if (v === undefined) this.fail(`INT operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+        // A two-character line reading 0 or 1 ("00", "01", " 1"…) is a bool in protocol 0.
+        if (t.length === 2 && (v === 0n || v === 1n)) this.push(v === 1n ? TRUE : FALSE);
+        else this.push(intValue(v === "big" ? undefined : v));
+        break;
+      }
+      case 0x4c: {
+        // LONG
+        const t = this.lineText();
+        const v = readIntOperand(t, "LONG");
+        if (v === undefined) this.fail(`LONG operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+        this.push(intValue(v === "big" ? undefined : v));
+        break;
+      }
+      case 0x8a: // LONG1
+      case 0x8b: {
+        // LONG4
+        const n = op === 0x8a ? this.u8() : this.i32();
+        if (n < 0) this.fail("LONG pickle has negative byte count");
+        this.need(n);
+        let value: bigint | undefined;
+        if (n === 0) value = 0n;
+        else if (n <= 64) {
+          value = BigInt(`0x${Buffer.from(buf.subarray(this.pos, this.pos + n)).reverse().toString("hex")}`);
+          if (buf[this.pos + n - 1]! & 0x80) value -= 1n << BigInt(8 * n);
+        }
+        this.pos += n;
+        this.push(intValue(value));
+        break;
+      }
+      case 0x46: {
+        // FLOAT
+        const t = this.lineText();
+        if (!isPyFloat(t)) this.fail(`FLOAT operand ${JSON.stringify(t.slice(0, 40))} is not a float`);
+        this.push(FLOAT);
+        break;
+      }
+      case 0x53: {
+        // STRING
+        const [s, e] = this.line();
+        const q = buf[s];
+        if (e - s < 2 || (q !== 0x27 && q !== 0x22) || buf[e - 1] !== q) this.fail("the STRING opcode argument must be quoted");
+        const data = decodeEscapedBytes(buf, s + 1, e - 1);
+        if (data === undefined) this.fail("STRING operand has an invalid escape");
+        this.pushStr(data, 0, data.length, "latin1");
+        break;
+      }
+      case 0x54: // BINSTRING
+      case 0x55: {
+        // SHORT_BINSTRING
+        const n = op === 0x55 ? this.u8() : this.i32();
+        if (n < 0) this.fail("BINSTRING pickle has negative byte count");
+        this.need(n);
+        this.pushStr(buf, this.pos, n, "latin1");
+        this.pos += n;
+        break;
+      }
+      case 0x56: {
+        // UNICODE
+        const [s, e] = this.line();
+        const text = decodeRawUnicodeEscape(buf, s, e);
+        if (text === undefined) this.fail("UNICODE operand has an invalid \\u escape");
+        const v: StrValue = { kind: "str", src: undefined, start: 0, length: e - s, encoding: "utf8", text };
+        this.push(v);
+        if (e - s >= MIN_CONSTANT_BYTES && this.opts.onConstant) {
+          const bytes = Buffer.from(text, /^[\0-\xff]*$/.test(text) ? "latin1" : "utf8");
+          this.constant(bytes, 0, bytes.length, "str");
+        }
+        break;
+      }
+      case 0x97: // NEXT_BUFFER
+        this.push({ kind: "opaque", what: "an out-of-band buffer" });
+        break;
+      case 0x98: // READONLY_BUFFER
+        this.top();
+        break;
+
+      // -- containers
+      case 0x8f: // EMPTY_SET
+        this.push({ kind: "set", items: [], count: 0 });
+        break;
+      case 0x6c: {
+        // LIST
+        const items = this.popMark();
+        this.push(this.containerOf("list", items, this.markCount));
+        break;
+      }
+      case 0x74: {
+        // TUPLE
+        const items = this.popMark();
+        this.push(this.tupleOf(items, this.markCount));
+        break;
+      }
+      case 0x91: {
+        // FROZENSET
+        const items = this.popMark();
+        this.push(this.containerOf("frozenset", items, this.markCount));
+        break;
+      }
+      case 0x64: {
+        // DICT
+        const h = this.openMark();
+        const n = this.markCount;
+        if (n % 2 !== 0) this.fail("odd number of items for DICT");
+        const d: DictValue = { kind: "dict", keys: [], values: [], count: 0 };
+        this.setItems(d, this.stack, h, h + n, n / 2);
+        this.dropTo(h);
+        this.push(d);
+        break;
+      }
+      case 0x90: {
+        // ADDITEMS
+        const h = this.openMark();
+        const n = this.markCount;
+        const target = this.underMark(h);
+        this.checkMutationTarget(target, ["set"]);
+        this.addItems(target, this.stack, h, h + n, n);
+        this.dropTo(h);
+        break;
+      }
+      // -- stack and marks
+      case 0x30: // POP
+        if (this.marks.length > 0 && this.marks[this.marks.length - 1] === this.stack.length) {
+          this.marks.pop();
+          this.fence = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
+        } else this.pop();
+        break;
+      case 0x31: // POP_MARK
+        this.popMark();
+        break;
+      case 0x32: // DUP
+        this.push(this.top());
+        break;
+
+      // -- memo
+      case 0x67: {
+        // GET
+        const t = this.lineText();
+        const k = readIntOperand(t, "MEMO");
+        if (k === undefined) this.fail(`GET operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+        this.push(this.memoGet(k === "big" ? Number.MAX_SAFE_INTEGER : Number(k)));
+        break;
+      }
+      case 0x70: {
+        // PUT
+        const t = this.lineText();
+        const k = readIntOperand(t, "MEMO");
+        if (k === undefined) this.fail(`PUT operand ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+        if (k !== "big" && k < 0n) this.fail("negative PUT argument");
+        this.memoPut(k === "big" ? Number.MAX_SAFE_INTEGER : Number(k), this.top());
+        break;
+      }
+      // -- imports and calls
+      case 0x63: {
+        // GLOBAL
+        this.push(this.readGlobal());
+        break;
+      }
+      case 0x93: // STACK_GLOBAL
+        this.stackGlobal();
+        break;
+      case 0x82: // EXT1
+        this.extension(this.u8());
+        break;
+      case 0x83: // EXT2
+        this.extension(this.u16());
+        break;
+      case 0x84: {
+        // EXT4
+        const code = this.i32();
+        if (code <= 0) this.fail(`EXT4 code ${code} is not positive`);
+        this.extension(code);
+        break;
+      }
+      case 0x52: {
+        // REDUCE
+        const args = this.pop();
+        const callee = this.pop();
+        this.checkArgs(args, "argument");
+        this.call("REDUCE", callee, args, args.kind === "tuple" ? args.items : [], "called");
+        break;
+      }
+      case 0x81: {
+        // NEWOBJ
+        const args = this.pop();
+        const cls = this.pop();
+        this.checkArgs(args, "argument");
+        this.call("NEWOBJ", cls, args, args.kind === "tuple" ? args.items : [], "rebuilt");
+        break;
+      }
+      case 0x92: {
+        // NEWOBJ_EX
+        const kwargs = this.pop();
+        const args = this.pop();
+        const cls = this.pop();
+        this.checkArgs(args, "argument");
+        this.checkArgs(kwargs, "keyword argument");
+        this.call("NEWOBJ_EX", cls, args, args.kind === "tuple" ? args.items : [], "called");
+        break;
+      }
+      case 0x69: {
+        // INST
+        const cls = this.readGlobal();
+        const items = this.popMark();
+        this.call("INST", cls, this.tupleOf(items, this.markCount), items, "called");
+        break;
+      }
+      case 0x6f: {
+        // OBJ
+        const items = this.popMark();
+        if (this.markCount < 1) this.fail("OBJ without a class");
+        const cls = items[0]!;
+        const args = items.slice(1);
+        this.call("OBJ", cls, this.tupleOf(args, this.markCount - 1), args, "called");
+        break;
+      }
+      case 0x62: // BUILD
+        this.build();
+        break;
+      case 0x50: {
+        // PERSID
+        const [s, e] = this.line();
+        for (let i = s; i < e; i++) if (buf[i]! >= 0x80) this.fail("persistent IDs in protocol 0 must be ASCII strings");
+        this.res.persistentIds++;
+        const pid: StrValue = { kind: "str", src: buf, start: s, length: e - s, encoding: "latin1", text: undefined };
+        this.push({ kind: "persistent", pid });
+        break;
+      }
+      case 0x51: // BINPERSID
+        this.res.persistentIds++;
+        this.push({ kind: "persistent", pid: this.pop() });
+        break;
+
+      // -- framing and control
+      case 0x80: {
+        // PROTO
+        const v = this.u8();
+        if (v > HIGHEST_PROTOCOL) this.fail(`unsupported pickle protocol: ${v}`);
+        if (v > this.res.protocol) this.res.protocol = v;
+        break;
+      }
+      case 0x2e: // STOP
+        this.res.result = this.pop();
+        this.res.completed = true;
+        return true;
+      default:
+        this.fail(`invalid load key ${opcodeName(op)}`);
+    }
+    return false;
   }
 }
 

@@ -2,6 +2,14 @@
  * Symbolic values of the pickle machine. Nothing here is ever turned into a live object:
  * a value records what the unpickler would have built (a literal, a container, an imported
  * global, the result of a call), bounded so that hostile input cannot blow up memory.
+ *
+ * Plain data is summarised, not kept: a container keeps its first CONTAINER_KEEP items and, past
+ * them, only what is not plain data. A container of plain data (numbers, strings, containers of
+ * them) that a container it is put into does not keep is sealed — its items are dropped, its kind
+ * and count stay, and its memo slot shrinks to a number — so a pickle of a million small dicts
+ * costs memory for its structure, not for its data. Nothing that could be called is ever dropped
+ * this way; a sealed container is plain by construction, and readers that need its content
+ * (state rules, joblib arrays, decoded arguments) treat it as content they cannot read.
  */
 
 /** Containers keep at most this many items; the rest are only counted. */
@@ -80,17 +88,34 @@ export interface BytesValue {
   start: number;
   length: number;
 }
-export interface ListValue {
+/** What a list, tuple, set or dict knows of itself besides its kept items (see values.ts' header on sealing). */
+interface ContainerFacts {
+  /**
+   * Sealed: it held only plain data when a container it was put into did not keep it, so its items were
+   * dropped and only its kind and count remain. Content-sensitive readers (state rules, joblib, argument
+   * decoding) treat a sealed container as content they cannot read.
+   */
+  sealed?: true;
+  /** It holds (or held) something that is not plain data: never sealed. */
+  impure?: true;
+  /** Items that could be called were dropped past MAX_KEPT_CALLABLES: its items are not all known. */
+  overflow?: true;
+  /** The dense memo slot it was last stored in (the slot is compacted when it is sealed). */
+  memoKey?: number;
+}
+export interface ListValue extends ContainerFacts {
   kind: "list" | "tuple" | "set" | "frozenset";
   items: Value[];
   count: number;
 }
-export interface DictValue {
+export interface DictValue extends ContainerFacts {
   kind: "dict";
   keys: Value[];
   values: Value[];
   count: number;
 }
+/** A container value. */
+export type ContainerValue = ListValue | DictValue;
 export interface GlobalValue {
   kind: "global";
   /** Undefined when the name could not be resolved (non-string STACK_GLOBAL operands, unknown extension code). */
@@ -113,6 +138,8 @@ export interface CallValue {
   items?: Value[];
   /** Attributes a BUILD set on the instance that the unpickler later calls (`__setstate__`, `append`, `extend`, `add`). */
   planted?: Map<string, Value>;
+  /** Items that could be called were dropped past MAX_KEPT_CALLABLES: `items` is not all of them. */
+  overflow?: true;
 }
 export interface PersistentValue {
   kind: "persistent";
@@ -200,11 +227,25 @@ export function asText(v: Value | undefined): string | undefined {
   return v?.kind === "str" ? strText(v) : undefined;
 }
 
-/** Looks up a str key in a dict value (only among the kept entries). */
+/**
+ * Looks up a str key in a dict value among its kept entries. The last entry wins, as in Python, where a later
+ * SETITEM of the same key replaces the value.
+ */
 export function dictGet(d: Value | undefined, key: string): Value | undefined {
   if (d?.kind !== "dict") return undefined;
-  for (let i = 0; i < d.keys.length; i++) if (asText(d.keys[i]) === key) return d.values[i];
+  for (let i = d.keys.length - 1; i >= 0; i--) if (asText(d.keys[i]) === key) return d.values[i];
   return undefined;
+}
+
+/**
+ * True when every entry of the dict is known and keyed by a literal str, so that a key missing from it is
+ * really missing at load time: not sealed, nothing dropped past CONTAINER_KEEP, no key computed at load time
+ * (a call result could hash and compare equal to any name).
+ */
+export function dictFullyKnown(d: DictValue): boolean {
+  if (d.sealed || d.overflow || d.keys.length !== d.count) return false;
+  for (const k of d.keys) if (k.kind !== "str" || strText(k) === undefined) return false;
+  return true;
 }
 
 /** True for values that are certainly not callable and not classes (literals and builtin containers). */
@@ -248,9 +289,9 @@ export function describeValue(v: Value, depth = 0): string {
     case "tuple":
     case "set":
     case "frozenset":
-      return `${v.kind} of ${v.count}`;
+      return `${v.kind} of ${v.count}${v.sealed ? " (plain data, not kept)" : ""}`;
     case "dict":
-      return `dict of ${v.count}`;
+      return `dict of ${v.count}${v.sealed ? " (plain data, not kept)" : ""}`;
     case "global": {
       const name = v.site ? `global ${v.module}.${v.name}` : "an unresolved global";
       return v.override && depth < 2 ? `${name} (overwritten with ${describeValue(v.override, depth + 1)})` : name;
@@ -288,7 +329,7 @@ function describeArg(v: Value, depth: number): string {
       return v.value === undefined ? "<int>" : v.value.toString();
     case "tuple":
     case "list":
-      if (depth > 1) return `${v.kind} of ${v.count}`;
+      if (depth > 1 || v.sealed) return describeValue(v, 2);
       return `${v.kind === "tuple" ? "(" : "["}${v.items.slice(0, 6).map((x) => describeArg(x, depth + 1)).join(", ")}${v.count > 6 ? ", …" : ""}${v.kind === "tuple" ? ")" : "]"}`;
     case "global":
       return v.site ? `${v.module}.${v.name}` : "<unresolved global>";
