@@ -33,12 +33,13 @@ import {
   describeValue,
   dictFullyKnown,
   dictGet,
+  dictValue,
+  listValue,
   intValue,
   isPlainData,
   mayCall,
   type CallValue,
   type ContainerValue,
-  type DictValue,
   type GlobalSite,
   type GlobalValue,
   type ListValue,
@@ -221,8 +222,9 @@ const CONTAINER_CODE: Readonly<Record<ContainerValue["kind"], number>> = { list:
 const AUX_UTF8 = 0;
 const AUX_LATIN1 = 1;
 const AUX_BYTES = 2;
-/** A memo key this far past the dense array's end goes to the sparse map instead (hostile or unusual keys). */
-const DENSE_GAP = 1024;
+/** The memo is kept in pages of this many slots, made when a key in them is first stored. */
+const MEMO_PAGE_BITS = 12;
+const MEMO_PAGE = 1 << MEMO_PAGE_BITS;
 
 /** A sealed container's memo slot: a negative number holding its kind and count. */
 function sealedSlot(c: ContainerValue): number {
@@ -233,7 +235,7 @@ function isContainer(v: Value): v is ContainerValue {
   return v.kind === "list" || v.kind === "tuple" || v.kind === "set" || v.kind === "frozenset" || v.kind === "dict";
 }
 
-const EMPTY_TUPLE: ListValue = Object.freeze({ kind: "tuple", items: Object.freeze([]) as unknown as Value[], count: 0 }) as ListValue;
+const EMPTY_TUPLE: ListValue = Object.freeze(listValue("tuple", Object.freeze([]) as unknown as Value[], 0));
 
 /**
  * Control-flow signal for a failure inside the interpreter loop; becomes a MalformedError in the result.
@@ -259,13 +261,16 @@ class PickleMachine {
   private readonly marks: number[] = [];
   private fence = 0;
   /**
-   * The memo. Keys a pickler writes (0, 1, 2…) live in a dense array, where a str or bytes read from `buf` is kept
-   * as its offset (length and encoding in `memoAux`) and a sealed container as a negative number (kind and
-   * count): no object per value. Other keys live in `memoSparse`. `memoCount` counts the keys stored (MEMOIZE's key).
+   * The memo. Keys below twice maxMemo live in pages of slots (made on first use: growing one array would copy
+   * it again and again), where a str or bytes read from `buf` is kept as its offset (length and encoding in the
+   * page's aux array) and a sealed container as a negative number (kind and count): no object per value. Larger
+   * keys live in `memoSparse`. `memoCount` counts the keys stored (MEMOIZE's key).
    */
-  private readonly memoDense: (Value | number | undefined)[] = [];
-  private memoAux = new Float64Array(0);
+  private readonly memoPages: (Value | number | undefined)[][] = [];
+  private readonly memoAux: (Float64Array | undefined)[] = [];
   private readonly memoSparse = new Map<number, Value>();
+  /** Keys below this are paged (twice maxMemo, within uint32 page arithmetic). */
+  private readonly pagedKeys: number;
   private memoCount = 0;
   private readonly sites = new Map<string, GlobalSite>();
   /** Attributes set by BUILD on module objects: module path → attribute → value. */
@@ -297,6 +302,7 @@ class PickleMachine {
     this.pos = start;
     this.maxStack = Math.max(1024, opts.maxNesting * STACK_PER_NESTING);
     this.maxOps = opts.maxOps ?? Number.POSITIVE_INFINITY;
+    this.pagedKeys = Math.min(opts.maxMemo * 2, 2 ** 31);
     this.res = {
       start,
       end: start,
@@ -624,7 +630,11 @@ class PickleMachine {
       c.keys = SEALED_ITEMS;
       c.values = SEALED_ITEMS;
     } else c.items = SEALED_ITEMS;
-    if (c.memoKey !== undefined && this.memoDense[c.memoKey] === c) this.memoDense[c.memoKey] = sealedSlot(c);
+    if (c.memoKey >= 0) {
+      const page = this.memoPages[c.memoKey >>> MEMO_PAGE_BITS];
+      const i = c.memoKey & (MEMO_PAGE - 1);
+      if (page !== undefined && page[i] === c) page[i] = sealedSlot(c);
+    }
   }
 
   /** Adds items to a container or instance: the first CONTAINER_KEEP, then only what is not plain data. */
@@ -676,9 +686,11 @@ class PickleMachine {
         { memoIndex: key },
       );
     }
-    const dense = key <= this.memoDense.length + DENSE_GAP && key < this.opts.maxMemo * 2;
-    // (Reads stay inside the array: an out-of-bounds read takes V8's slow path.)
-    const stored = dense ? key < this.memoDense.length && this.memoDense[key] !== undefined : this.memoSparse.has(key);
+    const paged = key < this.pagedKeys;
+    const pageNo = key >>> MEMO_PAGE_BITS;
+    const i = key & (MEMO_PAGE - 1);
+    let page = paged ? this.memoPages[pageNo] : undefined;
+    const stored = paged ? page !== undefined && page[i] !== undefined : this.memoSparse.has(key);
     if (!stored && this.memoCount >= this.opts.maxMemo) {
       // Past the limit the machine keeps going without the value: a later GET of it reads as an untracked
       // value, which is never trusted as a callee. The loader holds every entry.
@@ -693,37 +705,38 @@ class PickleMachine {
       return;
     }
     if (!stored) this.memoCount++;
-    if (!dense) {
+    if (!paged) {
       this.memoSparse.set(key, v);
       return;
     }
-    while (this.memoDense.length < key) this.memoDense.push(undefined);
+    if (page === undefined) {
+      while (this.memoPages.length <= pageNo) this.memoPages.push(undefined as unknown as (Value | number | undefined)[]);
+      page = this.memoPages[pageNo] = new Array<Value | number | undefined>(MEMO_PAGE).fill(undefined);
+    }
     if ((v.kind === "str" || v.kind === "bytes") && v.src === this.buf) {
       // A str or bytes of the stream: its offset, with its length and encoding beside it.
-      if (this.memoAux.length <= key) {
-        const grown = new Float64Array(Math.max(1024, key * 2));
-        grown.set(this.memoAux);
-        this.memoAux = grown;
-      }
-      this.memoAux[key] = v.length * 4 + (v.kind === "bytes" ? AUX_BYTES : v.encoding === "latin1" ? AUX_LATIN1 : AUX_UTF8);
-      this.memoDense[key] = v.start;
+      const aux = (this.memoAux[pageNo] ??= new Float64Array(MEMO_PAGE));
+      aux[i] = v.length * 4 + (v.kind === "bytes" ? AUX_BYTES : v.encoding === "latin1" ? AUX_LATIN1 : AUX_UTF8);
+      page[i] = v.start;
       return;
     }
     if (isContainer(v) && v !== EMPTY_TUPLE) {
       v.memoKey = key;
-      this.memoDense[key] = v.sealed ? sealedSlot(v) : v;
-    } else this.memoDense[key] = v;
+      page[i] = v.sealed ? sealedSlot(v) : v;
+    } else page[i] = v;
   }
 
   private memoGet(key: number): Value {
-    const slot = key < this.memoDense.length ? this.memoDense[key] : this.memoSparse.get(key);
+    const page = key < this.pagedKeys ? this.memoPages[key >>> MEMO_PAGE_BITS] : undefined;
+    const i = key & (MEMO_PAGE - 1);
+    const slot = page !== undefined ? page[i] : this.memoSparse.get(key);
     if (slot === undefined) {
       if (this.memoOverflow) return { kind: "opaque", what: "a memo value past the tracked limit" };
       this.fail(`memo key ${key} was never stored (${opcodeName(this.buf[this.opAt]!)})`);
     }
     if (typeof slot !== "number") return slot;
     if (slot >= 0) {
-      const aux = this.memoAux[key]!;
+      const aux = this.memoAux[key >>> MEMO_PAGE_BITS]![i]!;
       const code = aux % 4;
       const length = (aux - code) / 4;
       // Read back once, the object then stays in the slot: a key fetched a million times is one object.
@@ -731,7 +744,7 @@ class PickleMachine {
         code === AUX_BYTES
           ? { kind: "bytes", src: this.buf, start: slot, length }
           : { kind: "str", src: this.buf, start: slot, length, encoding: code === AUX_LATIN1 ? "latin1" : "utf8", text: undefined };
-      this.memoDense[key] = v;
+      page![i] = v;
       return v;
     }
     // A sealed container: a fresh summary of it (its content was plain data and is not kept).
@@ -739,8 +752,8 @@ class PickleMachine {
     const code = t % 8;
     const count = (t - code) / 8;
     const kind = CONTAINER_CODES[code]!;
-    const c: ContainerValue =
-      kind === "dict" ? { kind, keys: SEALED_ITEMS, values: SEALED_ITEMS, count, sealed: true } : { kind, items: SEALED_ITEMS, count, sealed: true };
+    const c: ContainerValue = kind === "dict" ? dictValue(SEALED_ITEMS, SEALED_ITEMS, count) : listValue(kind, SEALED_ITEMS, count);
+    c.sealed = true;
     c.memoKey = key;
     return c;
   }
@@ -1053,7 +1066,7 @@ class PickleMachine {
       const names = op === "ADDITEMS" ? ["add"] : ["extend", "append"];
       for (const name of names) {
         const method = target.planted.get(name);
-        if (method !== undefined) this.invoke(method, name === "extend" ? [{ kind: "list", items, count }] : items, "called", 0);
+        if (method !== undefined) this.invoke(method, name === "extend" ? [listValue("list", items, count)] : items, "called", 0);
       }
     }
     if (target.kind === "set" || target.kind === "frozenset") {
@@ -1300,7 +1313,7 @@ class PickleMachine {
 
   /** A list, tuple or frozenset built from popMark()'s items (its overflow, when it dropped callables). */
   private containerOf(kind: ListValue["kind"], items: Value[], count: number): ListValue {
-    const c: ListValue = { kind, items, count };
+    const c = listValue(kind, items, count);
     if (this.markOverflow && items.length < count) c.overflow = true;
     return c;
   }
@@ -1373,13 +1386,13 @@ class PickleMachine {
           break;
         }
         case 0x5d: // EMPTY_LIST
-          this.push({ kind: "list", items: [], count: 0 });
+          this.push(listValue("list", [], 0));
           break;
         case 0x29: // EMPTY_TUPLE
           this.push(EMPTY_TUPLE);
           break;
         case 0x7d: // EMPTY_DICT
-          this.push({ kind: "dict", keys: [], values: [], count: 0 });
+          this.push(dictValue([], [], 0));
           break;
         case 0x85: // TUPLE1
           this.push(this.tupleOf([this.pop()], 1));
@@ -1560,7 +1573,7 @@ class PickleMachine {
 
       // -- containers
       case 0x8f: // EMPTY_SET
-        this.push({ kind: "set", items: [], count: 0 });
+        this.push(listValue("set", [], 0));
         break;
       case 0x6c: {
         // LIST
@@ -1585,7 +1598,7 @@ class PickleMachine {
         const h = this.openMark();
         const n = this.markCount;
         if (n % 2 !== 0) this.fail("odd number of items for DICT");
-        const d: DictValue = { kind: "dict", keys: [], values: [], count: 0 };
+        const d = dictValue([], [], 0);
         this.setItems(d, this.stack, h, h + n, n / 2);
         this.dropTo(h);
         this.push(d);

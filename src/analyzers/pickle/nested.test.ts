@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { constantBytes, findEmbeddedPickle } from "./nested.js";
 import { pickle } from "./testing/assembler.js";
-import type { Value } from "./values.js";
+import { listValue, type Value } from "./values.js";
 
 const INNER = pickle(4).global("builtins", "print").str("MALICIOUS").tuple1().reduce().stop().done();
 const MAX = 1 << 30;
@@ -18,7 +18,7 @@ const call = (module: string, name: string, ...args: Value[]): Value => ({
   kind: "call",
   opcode: "REDUCE",
   callee: global(module, name),
-  args: { kind: "tuple", items: args, count: args.length },
+  args: listValue("tuple", args, args.length),
   state: undefined,
   offset: 0,
 });

@@ -95,13 +95,13 @@ interface ContainerFacts {
    * dropped and only its kind and count remain. Content-sensitive readers (state rules, joblib, argument
    * decoding) treat a sealed container as content they cannot read.
    */
-  sealed?: true;
+  sealed: boolean;
   /** It holds (or held) something that is not plain data: never sealed. */
-  impure?: true;
+  impure: boolean;
   /** Items that could be called were dropped past MAX_KEPT_CALLABLES: its items are not all known. */
-  overflow?: true;
-  /** The dense memo slot it was last stored in (the slot is compacted when it is sealed). */
-  memoKey?: number;
+  overflow: boolean;
+  /** The dense memo slot it was last stored in, -1 for none (the slot is compacted when it is sealed). */
+  memoKey: number;
 }
 export interface ListValue extends ContainerFacts {
   kind: "list" | "tuple" | "set" | "frozenset";
@@ -116,6 +116,16 @@ export interface DictValue extends ContainerFacts {
 }
 /** A container value. */
 export type ContainerValue = ListValue | DictValue;
+
+/** A list, tuple, set or frozenset (every field set at creation: one object shape for all of them, no growth). */
+export function listValue(kind: ListValue["kind"], items: Value[], count: number): ListValue {
+  return { kind, items, count, sealed: false, impure: false, overflow: false, memoKey: -1 };
+}
+
+/** A dict (every field set at creation, as for listValue). */
+export function dictValue(keys: Value[], values: Value[], count: number): DictValue {
+  return { kind: "dict", keys, values, count, sealed: false, impure: false, overflow: false, memoKey: -1 };
+}
 export interface GlobalValue {
   kind: "global";
   /** Undefined when the name could not be resolved (non-string STACK_GLOBAL operands, unknown extension code). */
