@@ -12,7 +12,11 @@
  *
  * Goals (issue 7): ≥ 200 admissions/s, p99 < 100 ms, upload RSS < 256 MB. Bounded: --duration seconds of load,
  * one upload. Options: --duration N (default 10), --connections N (10), --upload-gib N (10, the goal; 0 skips),
- * --workers N (server scan workers, 1), --file-kib N (size of the small model, 4).
+ * --workers N (server scan workers, 1), --file-kib N (size of the small model, 4), --pending-cap N (the server's
+ * back-pressure limits, MODELGATE_MAX_PENDING_PER_PROJECT and _TOTAL; default: the server's own, 200 per project).
+ * Admissions the server refuses for back-pressure (429/503 with Retry-After) are counted apart from errors: with
+ * the default cap, a 10 s burst is admitted until 200 versions wait for their verdict; raise the cap to measure
+ * the API's raw admission rate.
  * Results: printed as Markdown and saved to bench/out/server-results.{json,md}.
  */
 import { createHash } from "node:crypto";
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     "upload-gib": { type: "string", default: "10" },
     workers: { type: "string", default: "1" },
     "file-kib": { type: "string", default: "4" },
+    "pending-cap": { type: "string" },
   },
 });
 const duration = Number(values.duration);
@@ -46,6 +51,7 @@ const uploadBytes = Math.round(Number(values["upload-gib"]) * GiB);
 const workers = Number(values.workers);
 const fileBytes = Math.round(Number(values["file-kib"]) * 1024);
 const usePg = process.env.MODELGATE_BENCH_PG === "1";
+const pendingCap = values["pending-cap"] === undefined ? undefined : Number(values["pending-cap"]);
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -73,6 +79,8 @@ interface AdmissionResult {
   admissionLatencyMs: { p50: number; p90: number; p99: number; max: number };
   errors: number;
   non2xx: number;
+  /** Requests refused for back-pressure (429/503), part of non2xx. */
+  refused: number;
   verdicts: number;
   verdictsPerS: number;
   allDecidedAfterS: number;
@@ -87,6 +95,10 @@ async function benchAdmission(server: ServeProcess, client: GateClient): Promise
   for (let i = 0; i < 20; i++) await pushVersion(client, project, model, `warmup.${i}`, [{ path: "model.safetensors", data: smallModel(1_000_000 + i) }]);
 
   let counter = 0;
+  let refused = 0;
+  const countRefused = (status: number): void => {
+    if (status === 429 || status === 503) refused++;
+  };
   const admissionMs: number[] = [];
   const auth = { authorization: `Bearer ${client.token}` };
   const t0 = Date.now();
@@ -112,7 +124,8 @@ async function benchAdmission(server: ServeProcess, client: GateClient): Promise
           };
         },
         onResponse: (status, body, context) => {
-          if (status === 201) context.uploadId = (JSON.parse(body) as { uploadId: string }).uploadId;
+          countRefused(status);
+          context.uploadId = status === 201 ? (JSON.parse(body) as { uploadId: string }).uploadId : undefined;
         },
       },
       {
@@ -126,12 +139,14 @@ async function benchAdmission(server: ServeProcess, client: GateClient): Promise
                 body: context.data as Buffer,
               }
             : undefined,
+        onResponse: (status) => countRefused(status),
       },
       {
         method: "POST",
         setupRequest: (req, context) =>
           typeof context.uploadId === "string" ? { ...req, path: `/api/v1/uploads/${context.uploadId}/complete`, headers: { ...auth } } : undefined,
         onResponse: (status, _body, context) => {
+          countRefused(status);
           if (status === 202) admissionMs.push(performance.now() - (context.start as number));
         },
       },
@@ -165,6 +180,7 @@ async function benchAdmission(server: ServeProcess, client: GateClient): Promise
     admissionLatencyMs: { p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? NaN) },
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    refused,
     verdicts: decided,
     verdictsPerS: round(decided / ((allDecided - t0) / 1000)),
     allDecidedAfterS: round((allDecided - loadEnd) / 1000),
@@ -264,7 +280,8 @@ async function main(): Promise<void> {
       pg = await startPostgres();
       args.push("--database-url", await pg.createDatabase("bench"));
     }
-    server = await startServe(args, { env: { MODELGATE_LOG_LEVEL: "warn" } });
+    const capEnv = pendingCap === undefined ? {} : { MODELGATE_MAX_PENDING_PER_PROJECT: String(pendingCap), MODELGATE_MAX_PENDING_TOTAL: String(pendingCap) };
+    server = await startServe(args, { env: { MODELGATE_LOG_LEVEL: "warn", ...capEnv } });
     if (!server.adminToken) throw new Error(`no admin token printed:\n${server.output()}`);
     const client: GateClient = { url: server.url, token: server.adminToken };
     process.stderr.write(`server ${server.url} (pid ${server.pid}, ${usePg ? "PostgreSQL" : "SQLite"} + folder blobs); admission load for ${duration} s on ${connections} connections…\n`);
@@ -284,10 +301,11 @@ async function main(): Promise<void> {
       database: usePg ? "PostgreSQL (loopback)" : "SQLite (WAL)",
       blobs: "folder",
       serverWorkers: workers,
+      pendingCap: pendingCap ?? "server default (200 per project, 2000 in all)",
     };
     const results = { date: new Date().toISOString(), machine, admission, upload };
     const md = [
-      `Gate server benchmark — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.database}, ${workers} scan worker(s)`,
+      `Gate server benchmark — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.database}, ${workers} scan worker(s), pending cap ${machine.pendingCap}`,
       "",
       "| measure | result | goal |",
       "| --- | --- | --- |",
@@ -295,7 +313,8 @@ async function main(): Promise<void> {
       `| request latency p50 / p99 (autocannon, ${admission.requestsPerS} req/s) | ${admission.requestLatencyMs.p50} / ${admission.requestLatencyMs.p99} ms | p99 < 100 ms |`,
       `| admission latency p50 / p99 (three requests end to end) | ${admission.admissionLatencyMs.p50} / ${admission.admissionLatencyMs.p99} ms | |`,
       `| verdicts/s (scan worker, until all ${admission.verdicts} decided) | ${admission.verdictsPerS} | |`,
-      `| errors / non-2xx | ${admission.errors} / ${admission.non2xx} | 0 |`,
+      `| refused for back-pressure (429/503 with Retry-After) | ${admission.refused} | |`,
+      `| errors / other non-2xx | ${admission.errors} / ${admission.non2xx - admission.refused} | 0 |`,
       ...(upload
         ? [`| server RSS during a ${(upload.bytes / GiB).toFixed(1)} GiB streamed upload (before → peak) | ${upload.rssBeforeMiB} → ${upload.rssPeakMiB} MiB at ${upload.mibPerS} MiB/s (HTTP ${upload.status}) | < 256 MB |`]
         : []),
