@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI lives in dist/cli/main.js (built by `npm ci` through the prepare script).
-import { main } from "../dist/cli/main.js";
+// Thin launcher. `npm run build` (also run by `npm ci` through the prepare script) writes two builds of the CLI:
+// dist/cli/main.js (tsc, module by module) and dist/bundle/main.js (esbuild, a few chunks: starts faster, see
+// tools/build/bundle.mjs). The bundle is used unless it is missing or older than the tsc build (a `tsc` run
+// alone must not leave the launcher on stale code).
+import { statSync } from "node:fs";
+
+const bundle = new URL("../dist/bundle/main.js", import.meta.url);
+const modules = new URL("../dist/cli/main.js", import.meta.url);
+const mtime = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const bundled = mtime(bundle);
+const { main } = await import((bundled >= 0 && bundled >= mtime(modules) ? bundle : modules).href);
 
 // A reader that stops early (`modelgate scan --help | head`) closes the pipe: stop quietly, as other CLIs do.
 for (const stream of [process.stdout, process.stderr]) {

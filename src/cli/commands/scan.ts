@@ -1,10 +1,6 @@
 import { scan } from "../../scan/scan.js";
 import { resolveConfig } from "../../config/config.js";
-import { getRule } from "../../rules/catalog.js";
-import { formatHtml } from "../../report/html.js";
-import { formatJson } from "../../report/json.js";
-import { formatSarif } from "../../report/sarif.js";
-import { formatText } from "../../report/text.js";
+import type { Report } from "../../core/report.js";
 import { EXIT } from "../exit-codes.js";
 import { exitForError, useColor, writeReport } from "../output.js";
 import { parseLimitOptions } from "../parse-limits.js";
@@ -19,6 +15,22 @@ interface ScanCliOptions {
   verbose?: boolean;
   quiet?: boolean;
   color?: boolean;
+}
+
+/** The report in `format`; only that format's writer is loaded. */
+async function formatReport(report: Report, format: string, text: { color: boolean; verbose: boolean }): Promise<string> {
+  switch (format) {
+    case "json":
+      return (await import("../../report/json.js")).formatJson(report);
+    case "sarif": {
+      const [{ formatSarif }, { getRule }] = await Promise.all([import("../../report/sarif.js"), import("../../rules/catalog.js")]);
+      return formatSarif(report, { rules: getRule });
+    }
+    case "html":
+      return (await import("../../report/html.js")).formatHtml(report);
+    default:
+      return (await import("../../report/text.js")).formatText(report, text);
+  }
 }
 
 export async function runScan(paths: string[], raw: Record<string, unknown>): Promise<number> {
@@ -53,16 +65,8 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
     return exitForError(e);
   }
   progress.done();
-  const format = config.format;
   const toFile = opts.output !== undefined;
-  const text =
-    format === "json"
-      ? formatJson(report)
-      : format === "sarif"
-        ? formatSarif(report, { rules: getRule })
-        : format === "html"
-          ? formatHtml(report)
-          : formatText(report, { color: useColor(opts, toFile), verbose: opts.verbose === true });
+  const text = await formatReport(report, config.format, { color: useColor(opts, toFile), verbose: opts.verbose === true });
   if (!(await writeReport(text, opts.output))) return EXIT.USAGE;
   if (toFile) {
     if (!opts.quiet) {

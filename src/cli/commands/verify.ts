@@ -2,7 +2,7 @@ import { ModelgateError } from "../../core/errors.js";
 import { ignorePathsFromCli } from "../../sign/manifest/index.js";
 import { verify } from "../../sign/verify.js";
 import type { VerificationFailure, VerifyOptions, VerifyResult } from "../../sign/types.js";
-import { verifyProvenance, type ProvenanceVerifyResult } from "../../provenance/provenance.js";
+import type { ProvenanceVerifyResult } from "../../provenance/provenance.js";
 import { EXIT } from "../exit-codes.js";
 import { exitForError } from "../output.js";
 import { createByteProgress } from "../progress.js";
@@ -67,6 +67,8 @@ export async function runVerify(model: string, raw: Record<string, unknown>): Pr
       if (opts.certificateChain?.length || opts.identity || opts.issuer || opts.signature) {
         throw new ModelgateError("USAGE", "--provenance is checked with --public-key only (no --signature, --certificate-chain, --identity)");
       }
+      // Only a provenance check needs the scanner (it compares the recorded verdict): loaded for it alone.
+      const { verifyProvenance } = await import("../../provenance/provenance.js");
       const r = await verifyProvenance(model, {
         provenancePath: opts.provenance,
         publicKey: await readMaterial(opts.publicKey, "the public key"),
