@@ -5,27 +5,52 @@ export interface Progress {
   done: () => void;
 }
 
-/** A one-line progress display on an interactive stderr; silent in CI and pipes. */
+/**
+ * A one-line progress display on an interactive stderr; silent in CI and pipes. Across files it shows
+ * `scanning 3/10 name`; while one large file is scanned or digested (events with `file`), the byte bar of
+ * createByteProgress for that file and phase (bytes done, rate).
+ */
 export function createProgress({ enabled }: { enabled: boolean }): Progress {
   const active = progressActive(enabled);
   let shown = false;
   let last = 0;
+  let bar: { key: string; progress: ByteProgress } | undefined;
+  const endBar = (): void => {
+    bar?.progress.done();
+    bar = undefined;
+  };
   return {
     update(p) {
       if (!active) return;
+      if (p.file) {
+        const key = `${p.file.phase}\u0000${p.path}`;
+        if (bar?.key !== key) {
+          endBar();
+          const label = `${p.file.phase === "digest" ? "digest" : "scanning"} ${shortName(p.path, 24)}`;
+          bar = { key, progress: createByteProgress({ enabled, label, minBytes: 0 }) };
+        }
+        bar.progress.update({ bytesDone: p.file.bytesDone, bytesTotal: p.file.bytesTotal, filesDone: p.done, filesTotal: p.total });
+        return;
+      }
+      if (bar?.key.endsWith(`\u0000${p.path}`)) endBar();
       const now = Date.now();
-      if (now - last < 100 && p.done !== p.total) return;
+      if (bar || (now - last < 100 && p.done !== p.total)) return;
       last = now;
       const width = Math.max(20, (process.stderr.columns ?? 80) - 30);
-      const name = p.path.length > width ? `…${p.path.slice(-(width - 1))}` : p.path;
-      process.stderr.write(`\r\u001b[2Kscanning ${p.done}/${p.total} ${name}`);
+      process.stderr.write(`\r\u001b[2Kscanning ${p.done}/${p.total} ${shortName(p.path, width)}`);
       shown = true;
     },
     done() {
+      endBar();
       if (shown) process.stderr.write("\r\u001b[2K");
       shown = false;
     },
   };
+}
+
+/** A path cut to its last `width` characters. */
+function shortName(path: string, width: number): string {
+  return path.length > width ? `…${path.slice(-(width - 1))}` : path;
 }
 
 /** Progress may be drawn: it was asked for, standard error is a terminal, and CI is not set. */

@@ -3,12 +3,21 @@ import { ModelgateError } from "../core/errors.js";
 import { DEFAULT_LIMITS, type ScanLimits } from "../core/limits.js";
 import { isSeverity, type Severity } from "../core/severity.js";
 
+/** What is being done to one large file: analysed (bytes the analyzers have read) or digested (bytes hashed). */
+export type FileProgressPhase = "scan" | "digest";
+
 export interface ScanProgress {
   /** Top-level paths finished so far, and how many there are. */
   done: number;
   total: number;
-  /** The path just finished. */
+  /** The path just finished; with `file`, the path in progress. */
   path: string;
+  /**
+   * Set on the events of a file still in progress (only files of at least 16 MiB send them, a few times a
+   * second): its phase and how many of its bytes are done. Each phase ends with bytesDone === bytesTotal.
+   * Absent on the event that says `path` is finished.
+   */
+  file?: { phase: FileProgressPhase; bytesDone: number; bytesTotal: number };
 }
 
 export interface ScanOptions {
@@ -18,7 +27,13 @@ export interface ScanOptions {
   limits?: Partial<ScanLimits>;
   /** Compute the SHA-256 of every file on disk (one extra read of each file). Default true. */
   digest?: boolean;
-  /** Files scanned at once. Default: the number of cores, at most 8. */
+  /**
+   * Threads scanning files at once: the calling thread plus worker threads, used only when the work pays for
+   * their start (many files, or large ones). Default: the number of cores, at most 8; 1 scans on the calling
+   * thread only. The report is the same whatever the number.
+   */
+  jobs?: number;
+  /** Former name of `jobs`, still accepted (`jobs` wins when both are given). */
   concurrency?: number;
   onProgress?: (p: ScanProgress) => void;
 }
@@ -27,7 +42,7 @@ export interface ResolvedScanOptions {
   failOn: Severity;
   limits: ScanLimits;
   digest: boolean;
-  concurrency: number;
+  jobs: number;
   onProgress: ((p: ScanProgress) => void) | undefined;
 }
 
@@ -42,9 +57,9 @@ export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptio
     }
     limits[key as keyof ScanLimits] = value;
   }
-  const concurrency = options.concurrency ?? Math.min(8, availableParallelism());
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new ModelgateError("INVALID_OPTION", `concurrency must be a positive integer, got ${String(concurrency)}`);
+  const jobs = options.jobs ?? options.concurrency ?? Math.min(8, availableParallelism());
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new ModelgateError("INVALID_OPTION", `jobs must be a positive integer, got ${String(jobs)}`);
   }
-  return { failOn, limits, digest: options.digest ?? true, concurrency, onProgress: options.onProgress };
+  return { failOn, limits, digest: options.digest ?? true, jobs, onProgress: options.onProgress };
 }

@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, relative, sep } from "node:path";
 import { analyzeModelFolder } from "../analyzers/hf/folder.js";
 import { analyzerFor } from "../analyzers/registry.js";
 import type { AnalyzerContext, FindingInput } from "../analyzers/analyzer.js";
-import { resolveScanOptions, type ResolvedScanOptions, type ScanOptions } from "../config/scan-options.js";
+import { resolveScanOptions, type FileProgressPhase, type ResolvedScanOptions, type ScanOptions } from "../config/scan-options.js";
 import { LimitError, MalformedError, ModelgateError } from "../core/errors.js";
 import type { Finding } from "../core/finding.js";
 import type { FileReport, FolderReport, Report } from "../core/report.js";
-import { openFileSource, type ReadCounter } from "../core/source.js";
+import { openFileSource, type FileSource, type ReadCounter } from "../core/source.js";
+import { sha256File } from "./digest.js";
 import type { VirtualFile } from "../core/virtual-file.js";
 import { hasLoaderExtension, parseLfsPointer, recogniseData } from "../detect/data.js";
 import { detectSource } from "../detect/detect.js";
@@ -17,6 +17,7 @@ import { analyzePickleBytes } from "../analyzers/pickle/analyzer.js";
 import { looksLikePickle } from "../analyzers/pickle/sniff.js";
 import { runStream } from "../analyzers/pickle/machine.js";
 import { getRule } from "../rules/catalog.js";
+import { scanFileQueue, type FileQueueOptions, type WorkerFailure } from "./pool.js";
 import { buildReport } from "./summary.js";
 
 /** Formats that are plain data: no finding when nothing else is wrong. */
@@ -209,38 +210,111 @@ function createContext(file: VirtualFile, report: FileReport, state: FileScanSta
   };
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+/** Files this small are read whole at open (one synchronous read) and digested from that read. */
+const WHOLE_READ_BYTES = 4 * 1024 * 1024;
+/** Without a digest the analysis reads only what it needs: only tiny files are read whole. */
+const WHOLE_READ_BYTES_NO_DIGEST = 256 * 1024;
+/** Files at least this large report their bytes as they are scanned and digested. */
+export const BYTE_PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+/** Byte progress of one file is reported at most this often (and once when a phase ends). */
+const BYTE_PROGRESS_INTERVAL_MS = 100;
+
+/** What scanning one file on disk produced: its reports (the file's, then its members') and the bytes analyzers read. */
+export interface DiskFileResult {
+  reports: FileReport[];
+  bytesRead: number;
 }
 
-async function scanDiskFile(path: string, options: ResolvedScanOptions, counter: ReadCounter): Promise<FileReport[]> {
+/** Bytes done in one phase of one large file (see ScanProgress.file). */
+export type FileBytesListener = (phase: FileProgressPhase, bytesDone: number, bytesTotal: number) => void;
+
+function createBytesThrottle(listener: FileBytesListener): FileBytesListener {
+  let last = 0;
+  let lastPhase: FileProgressPhase | undefined;
+  let lastDone = -1;
+  return (phase, bytesDone, bytesTotal) => {
+    const now = Date.now();
+    const phaseEnd = bytesDone === bytesTotal && lastDone !== bytesDone;
+    if (phase === lastPhase && !phaseEnd && now - last < BYTE_PROGRESS_INTERVAL_MS) return;
+    if (phase === lastPhase && bytesDone === lastDone) return;
+    last = now;
+    lastPhase = phase;
+    lastDone = bytesDone;
+    listener(phase, bytesDone, bytesTotal);
+  };
+}
+
+/** A source that reports how many bytes the analysis has read from it so far (clamped to its size). */
+function withReadProgress(source: FileSource, onBytes: FileBytesListener): FileSource {
+  let done = 0;
+  return {
+    size: source.size,
+    counter: source.counter,
+    contents: source.contents,
+    close: () => source.close(),
+    async read(offset, length) {
+      const buf = await source.read(offset, length);
+      done = Math.min(source.size, done + buf.length);
+      onBytes("scan", done, source.size);
+      return buf;
+    },
+  };
+}
+
+/** Scans one file on disk: detection, analysis, members, and (unless turned off) its SHA-256. Never throws for content problems. */
+export async function scanDiskFile(path: string, options: ResolvedScanOptions, onBytes?: FileBytesListener): Promise<DiskFileResult> {
   const state: FileScanState = { options, deadline: Date.now() + options.limits.timeoutMs, decompressed: 0, reports: [] };
-  let source;
+  const counter: ReadCounter = { bytesRead: 0 };
+  let source: FileSource;
   try {
-    source = await openFileSource(path, counter);
+    const wholeUpTo = Math.min(options.digest ? WHOLE_READ_BYTES : WHOLE_READ_BYTES_NO_DIGEST, options.limits.maxMemberBytes);
+    source = await openFileSource(path, counter, { wholeUpTo });
   } catch (e) {
     const report: FileReport = { path, format: "unknown", size: 0, sha256: null, findings: [] };
     report.findings.push(
       createFinding("scanner/unreadable", path, undefined, { message: `could not open: ${e instanceof Error ? e.message : String(e)}` }),
     );
-    return [report];
+    return { reports: [report], bytesRead: 0 };
   }
+  // A file read whole is digested from that read, before any analyzer sees the bytes.
+  const digest = options.digest && source.contents ? createHash("sha256").update(source.contents).digest("hex") : null;
+  const throttled = onBytes && source.size >= BYTE_PROGRESS_MIN_BYTES ? createBytesThrottle(onBytes) : undefined;
+  const scanned = throttled ? withReadProgress(source, throttled) : source;
   try {
-    await scanVirtual({ path, name: basename(path), depth: 0, source }, state, undefined);
+    await scanVirtual({ path, name: basename(path), depth: 0, source: scanned }, state, undefined);
+  } catch (e) {
+    // scanVirtual turns content problems into findings; anything else still fails this file, not the run.
+    const top = state.reports[0];
+    const finding = createFinding("scanner/analyzer-error", path, undefined, { message: `the scan of this file failed: ${e instanceof Error ? e.message : String(e)}; it was not verified` });
+    if (top) top.findings.push(finding);
+    else state.reports.push({ path, format: "unknown", size: source.size, sha256: null, findings: [finding] });
   } finally {
-    await source.close();
+    await source.close().catch(() => undefined);
   }
+  throttled?.("scan", source.size, source.size);
   const top = state.reports[0];
   if (top && options.digest) {
     try {
-      top.sha256 = await sha256File(path);
+      top.sha256 = digest ?? (await sha256File(path, throttled));
     } catch {
       // The file was read for analysis; a digest failure leaves sha256 null.
     }
   }
-  return state.reports;
+  return { reports: state.reports, bytesRead: counter.bytesRead };
+}
+
+/** The report of a file whose worker thread died or was stopped for time while scanning it: never a silent skip. */
+function workerFailureResult(path: string, failure: WorkerFailure): DiskFileResult {
+  const report: FileReport = { path, format: "unknown", size: 0, sha256: null, findings: [] };
+  report.findings.push(
+    failure.kind === "timeout"
+      ? createFinding("scanner/limit-exceeded", path, undefined, {
+          message: `the scan of this file was stopped: still running after ${failure.elapsedMs} ms (limit timeoutMs ${failure.limitMs} ms); it was not verified`,
+          evidence: { limit: "timeoutMs", value: failure.elapsedMs, max: failure.limitMs },
+        })
+      : createFinding("scanner/analyzer-error", path, undefined, { message: `the scan worker thread stopped while scanning this file (${failure.message}); it was not verified` }),
+  );
+  return { reports: [report], bytesRead: 0 };
 }
 
 /** Expands folders into the files below them (sorted, links to files followed, others reported). */
@@ -293,6 +367,14 @@ async function expand(path: string, out: string[], notes: FileReport[], seen: Se
  * everything about the content itself is a finding in the report.
  */
 export async function scan(paths: readonly string[], options: ScanOptions = {}): Promise<Report> {
+  return scanWithQueue(paths, options, undefined);
+}
+
+/** How the file queue runs, for tests: which worker script, workers from the start, the watchdog's grace, whether this thread scans. */
+export type QueueOverrides = Pick<FileQueueOptions, "workerUrl" | "eagerWorkers" | "watchdogGraceMs" | "mainThreadScans">;
+
+/** scan() with the file queue's settings overridden (tests; not part of the library API). */
+export async function scanWithQueue(paths: readonly string[], options: ScanOptions, queueOverrides: QueueOverrides | undefined): Promise<Report> {
   const resolved = resolveScanOptions(options);
   if (paths.length === 0) throw new ModelgateError("USAGE", "no path to scan");
   const started = Date.now();
@@ -311,23 +393,21 @@ export async function scan(paths: readonly string[], options: ScanOptions = {}):
       throw new ModelgateError("PATH_UNREADABLE", `${p}: ${(e as Error).message}`);
     }
   }
-  const counter: ReadCounter = { bytesRead: 0 };
-  const results: FileReport[][] = new Array<FileReport[]>(files.length);
-  let next = 0;
   let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const i = next++;
-      const path = files[i]!;
-      results[i] = await scanDiskFile(path, resolved, counter);
-      done++;
-      resolved.onProgress?.({ done, total: files.length, path });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(resolved.concurrency, Math.max(1, files.length)) }, worker));
-  const all = [...results.flat(), ...notes];
+  const onProgress = resolved.onProgress;
+  const results = await scanFileQueue(files, {
+    jobs: resolved.jobs,
+    options: resolved,
+    scanHere: (path, onBytes) => scanDiskFile(path, resolved, onBytes),
+    failed: workerFailureResult,
+    onFileDone: (_index, path) => onProgress?.({ done: ++done, total: files.length, path }),
+    ...(onProgress ? { onFileBytes: (_index: number, path: string, phase: FileProgressPhase, bytesDone: number, bytesTotal: number) => onProgress({ done, total: files.length, path, file: { phase, bytesDone, bytesTotal } }) } : {}),
+    ...(queueOverrides ?? {}),
+  });
+  const bytesRead = results.reduce((n, r) => n + r.bytesRead, 0);
+  const all = [...results.flatMap((r) => r.reports), ...notes];
   const folders = await analyzeFolders(paths, files, all);
-  return buildReport({ targets: [...paths], files: all, folders, options: resolved, bytesRead: counter.bytesRead, durationMs: Date.now() - started });
+  return buildReport({ targets: [...paths], files: all, folders, options: resolved, bytesRead, durationMs: Date.now() - started });
 }
 
 /**
