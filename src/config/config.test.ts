@@ -50,6 +50,20 @@ describe("shared configuration: flag > environment > modelgate.yaml > built-in d
     expect(c.sources).toEqual({ format: "flag", failOn: "flag", db: "flag", limits: "flag" });
   });
 
+  it("a gate relaxed to critical says where and why (flag, environment, or the file's allow: reason); a tighter one is no relaxation", async () => {
+    expect((await resolveConfig({ cwd: cwd(), env: {} })).gateRelaxations).toEqual([]);
+    expect((await resolveConfig({ cwd: cwd(), env: {}, flags: { failOn: "critical" } })).gateRelaxations).toEqual([
+      { setting: "--fail-on", value: "critical", effect: "high findings pass (only critical ones fail)", reason: "given on the command line" },
+    ]);
+    expect((await resolveConfig({ cwd: cwd(), env: { MODELGATE_FAIL_ON: "critical" } })).gateRelaxations[0]).toMatchObject({ setting: "MODELGATE_FAIL_ON", reason: "set in the environment" });
+    const relaxed = join(root, "relaxed.yaml");
+    writeFileSync(relaxed, "version: 1\ndefaults: { fail_on: critical }\nallow:\n  - relax: defaults.fail_on\n    reason: research sandbox (SEC-88)\n");
+    const c = await resolveConfig({ cwd: cwd(), env: { MODELGATE_POLICY: relaxed } });
+    expect(c.gateRelaxations).toHaveLength(1);
+    expect(c.gateRelaxations[0]).toMatchObject({ setting: "defaults.fail_on", value: "critical" });
+    expect(c.gateRelaxations[0]!.reason).toContain("research sandbox (SEC-88)");
+  });
+
   it("MODELGATE_POLICY names the file; --policy wins over it", async () => {
     const other = join(root, "other.yaml");
     writeFileSync(other, "version: 1\ndefaults: { format: json }\n");

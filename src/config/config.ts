@@ -1,7 +1,8 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { ModelgateError } from "../core/errors.js";
 import type { ScanLimits } from "../core/limits.js";
-import { isSeverity, SEVERITIES, type Severity } from "../core/severity.js";
+import type { GateRelaxation } from "../core/report.js";
+import { isSeverity, SEVERITIES, severityRank, type Severity } from "../core/severity.js";
 import type { LoadedPolicy } from "../policy/load.js";
 import { findConfigFile } from "./policy-file.js";
 import { parseSize } from "./size.js";
@@ -53,6 +54,11 @@ export interface ResolvedConfig {
   /** The loaded policy of that file (check evaluates it). */
   policy?: LoadedPolicy;
   sources: { format: ConfigSource; failOn: ConfigSource; db: ConfigSource; limits: ConfigSource };
+  /**
+   * Where `failOn` lets high findings pass (it is `critical`), from which setting and why: the file's `allow:`
+   * reason, or that the flag or variable said so. Reports show it. Empty when the gate is not relaxed.
+   */
+  gateRelaxations: GateRelaxation[];
 }
 
 /** A path as messages show it: relative to the working folder when inside it. */
@@ -132,9 +138,21 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   Object.assign(limits, flags.limits ?? {});
   const limitsSource: ConfigSource = flags.limits && Object.keys(flags.limits).length > 0 ? "flag" : fileLimits ? "file" : "default";
 
+  const gateRelaxations: GateRelaxation[] = [];
+  if (severityRank(failOn) > severityRank("high")) {
+    const effect = "high findings pass (only critical ones fail)";
+    if (failOnSource === "flag") gateRelaxations.push({ setting: "--fail-on", value: failOn, effect, reason: "given on the command line" });
+    else if (failOnSource === "env") gateRelaxations.push({ setting: "MODELGATE_FAIL_ON", value: failOn, effect, reason: "set in the environment" });
+    else if (failOnSource === "file") {
+      const allowed = policy?.relaxations.find((r) => r.setting === "defaults.fail_on");
+      gateRelaxations.push({ setting: "defaults.fail_on", value: failOn, effect, reason: `${allowed?.reason ?? "(no reason)"} (${policy?.source ?? "modelgate.yaml"})` });
+    }
+  }
+
   return {
     format,
     failOn,
+    gateRelaxations,
     ...(db !== undefined ? { db } : {}),
     limits,
     ...(file !== undefined ? { file } : {}),

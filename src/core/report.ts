@@ -47,6 +47,20 @@ export interface ReportSummary {
   durationMs: number;
 }
 
+/**
+ * A setting that let a high or critical finding pass this scan (the gate `--fail-on critical`), where it came
+ * from and why. Shown in every report format.
+ */
+export interface GateRelaxation {
+  /** "--fail-on", "MODELGATE_FAIL_ON" or "defaults.fail_on" (modelgate.yaml). */
+  setting: string;
+  value: string;
+  /** What passes because of it. */
+  effect: string;
+  /** The policy's `allow:` reason; for a flag or variable, that it was given there. */
+  reason: string;
+}
+
 export interface Report {
   schemaVersion: string;
   tool: { name: string; version: string };
@@ -54,6 +68,8 @@ export interface Report {
   targets: string[];
   limits: ScanLimits;
   summary: ReportSummary;
+  /** Where the gate was relaxed below its default (fail on high), with the reason; absent when it was not. */
+  relaxations?: GateRelaxation[];
   files: FileReport[];
   folders: FolderReport[];
 }

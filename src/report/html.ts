@@ -27,6 +27,7 @@ export function formatHtml(report: Report): string {
   <h1>modelgate scan report</h1>
   <p class="meta">${esc(report.tool.name)} ${esc(report.tool.version)} · ${esc(report.createdAt)} · targets: ${report.targets.map((t) => `<code>${esc(t)}</code>`).join(", ")}</p>
   <div class="verdict ${s.failed ? "fail" : "pass"}" data-testid="verdict">${s.failed ? "FAIL" : "PASS"} <span>gate: fail on ${esc(s.failOn)} or above</span></div>
+  ${(report.relaxations ?? []).map((r) => `<p class="relaxed" data-testid="relaxation">the gate is relaxed by <code>${esc(r.setting)} ${esc(r.value)}</code>: ${esc(r.effect)}; reason: ${esc(r.reason)}</p>`).join("\n  ")}
 </header>
 <section class="summary" aria-label="Summary">
   <div class="card"><b>${s.files}</b><span>files</span></div>
@@ -97,6 +98,7 @@ code{font-family:ui-monospace,monospace;font-size:.9em;word-break:break-all}
 .verdict{display:inline-block;margin:.6rem 0;padding:.35rem .9rem;border-radius:6px;font-weight:700;font-size:1.2rem;color:#fff}
 .verdict span{font-weight:400;font-size:.85rem;margin-left:.5rem}
 .verdict.fail{background:#c62828}.verdict.pass{background:#2e7d32}
+.relaxed{margin:.3rem 0;padding:.3rem .6rem;border-left:4px solid #f9a825;background:#fff8e1}
 .summary{display:flex;flex-wrap:wrap;gap:.6rem;margin:1rem 0}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem .9rem;min-width:5.5rem}
 .card b{display:block;font-size:1.3rem}.card span{color:#555;font-size:.85rem}

@@ -96,6 +96,20 @@ export function formatSarif(report: Report, options: SarifOptions): string {
             rules: ruleIds.map((id) => describeRule(options.rules(id))),
           },
         },
+        ...((report.relaxations ?? []).length > 0
+          ? {
+              invocations: [
+                {
+                  executionSuccessful: true,
+                  toolConfigurationNotifications: (report.relaxations ?? []).map((r) => ({
+                    level: "warning" as const,
+                    descriptor: { id: "gate.relaxation" },
+                    message: { text: `the gate is relaxed by ${r.setting} ${r.value}: ${r.effect}; reason: ${r.reason}` },
+                  })),
+                },
+              ],
+            }
+          : {}),
         results,
         columnKind: "unicodeCodePoints",
       },

@@ -84,5 +84,8 @@ export function formatText(report: Report, options: TextOptions): string {
   );
   out.push(`Findings: ${counts || "none"}${hidden > 0 ? paint(color, "gray", ` (${hidden} low/info not shown; --verbose shows them)`) : ""}`);
   out.push(`Gate: fail on ${s.failOn} or above → ${verdict}`);
+  for (const r of report.relaxations ?? []) {
+    out.push(paint(color, "yellow", `! the gate is relaxed by ${r.setting} ${r.value}: ${r.effect}; reason: ${r.reason}`));
+  }
   return `${out.join("\n")}\n`;
 }

@@ -65,6 +65,7 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
     return exitForError(e);
   }
   progress.done();
+  if (config.gateRelaxations.length > 0) report.relaxations = config.gateRelaxations;
   const toFile = opts.output !== undefined;
   const text = await formatReport(report, config.format, { color: useColor(opts, toFile), verbose: opts.verbose === true });
   if (!(await writeReport(text, opts.output))) return EXIT.USAGE;
