@@ -267,7 +267,7 @@ class PickleMachine {
    * keys live in `memoSparse`. `memoCount` counts the keys stored (MEMOIZE's key).
    */
   private readonly memoPages: (Value | number | undefined)[][] = [];
-  private readonly memoAux: (Float64Array | undefined)[] = [];
+  private readonly memoAux: (number[] | undefined)[] = [];
   private readonly memoSparse = new Map<number, Value>();
   /** Keys below this are paged (twice maxMemo, within uint32 page arithmetic). */
   private readonly pagedKeys: number;
@@ -690,7 +690,7 @@ class PickleMachine {
     const pageNo = key >>> MEMO_PAGE_BITS;
     const i = key & (MEMO_PAGE - 1);
     let page = paged ? this.memoPages[pageNo] : undefined;
-    const stored = paged ? page !== undefined && page[i] !== undefined : this.memoSparse.has(key);
+    const stored = paged ? page !== undefined && i < page.length && page[i] !== undefined : this.memoSparse.has(key);
     if (!stored && this.memoCount >= this.opts.maxMemo) {
       // Past the limit the machine keeps going without the value: a later GET of it reads as an untracked
       // value, which is never trusted as a callee. The loader holds every entry.
@@ -711,11 +711,12 @@ class PickleMachine {
     }
     if (page === undefined) {
       while (this.memoPages.length <= pageNo) this.memoPages.push(undefined as unknown as (Value | number | undefined)[]);
-      page = this.memoPages[pageNo] = new Array<Value | number | undefined>(MEMO_PAGE).fill(undefined);
+      // Grown as keys arrive (most pickles are small: a full page per stream would cost more than the stream).
+      page = this.memoPages[pageNo] = [];
     }
     if ((v.kind === "str" || v.kind === "bytes") && v.src === this.buf) {
       // A str or bytes of the stream: its offset, with its length and encoding beside it.
-      const aux = (this.memoAux[pageNo] ??= new Float64Array(MEMO_PAGE));
+      const aux = (this.memoAux[pageNo] ??= []);
       aux[i] = v.length * 4 + (v.kind === "bytes" ? AUX_BYTES : v.encoding === "latin1" ? AUX_LATIN1 : AUX_UTF8);
       page[i] = v.start;
       return;
@@ -729,7 +730,7 @@ class PickleMachine {
   private memoGet(key: number): Value {
     const page = key < this.pagedKeys ? this.memoPages[key >>> MEMO_PAGE_BITS] : undefined;
     const i = key & (MEMO_PAGE - 1);
-    const slot = page !== undefined ? page[i] : this.memoSparse.get(key);
+    const slot = page !== undefined ? (i < page.length ? page[i] : undefined) : this.memoSparse.get(key);
     if (slot === undefined) {
       if (this.memoOverflow) return { kind: "opaque", what: "a memo value past the tracked limit" };
       this.fail(`memo key ${key} was never stored (${opcodeName(this.buf[this.opAt]!)})`);
