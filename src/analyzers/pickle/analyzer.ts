@@ -11,7 +11,7 @@ import { createMemberFile, type VirtualFile } from "../../core/virtual-file.js";
 import type { Analyzer, AnalyzerContext, FindingInput } from "../analyzer.js";
 import { ALL_PICKLE_LOADERS, GlobalClassifier, PickleFindings, anomalySeverity, classifyStream, globalSeverity, maxSeverityOf, type ClassifiedGlobal } from "./findings.js";
 import { runStream, type Anomaly, type ConstantInfo, type MachineOptions, type StreamResult } from "./machine.js";
-import { constantBytes, findEmbeddedPickle, type NestedEncoding } from "./nested.js";
+import { constantBytes, couldEmbedPickle, findEmbeddedPickle, type NestedEncoding } from "./nested.js";
 import { looksLikePickle } from "./sniff.js";
 import { bigIntOf } from "./values.js";
 import { callEffectOf } from "../../rules/data/pickle-effects.js";
@@ -106,6 +106,7 @@ class PickleFileAnalysis {
       effectOf: effectOfRaw,
       stateRuleOf: (m, n) => stateRuleOf(...compatRename(m, n)),
       extensions: this.extensions,
+      ...(found ? { constantFilter: couldEmbedPickle } : {}),
       onConstant: found
         ? (c: ConstantInfo) => {
             if (found.length > limits.maxNestedPickles) return;

@@ -115,6 +115,8 @@ export interface MachineOptions {
   baseOffset?: number;
   /** Told about every str/bytes constant of at least MIN_CONSTANT_BYTES. */
   onConstant?: (c: ConstantInfo) => void;
+  /** When set, only constants it passes reach onConstant (a cheap test on the bytes in place: nested.ts couldEmbedPickle). */
+  constantFilter?: (src: Buffer, start: number, length: number) => boolean;
   /** True for callables that unpickle their bytes argument (pickle.loads, torch.storage._load_from_bytes…). */
   isNestedLoader?: (module: string, name: string) => boolean;
   /** Apply joblib's NumpyArrayWrapper BUILD hook (default true). */
@@ -993,7 +995,9 @@ class PickleMachine {
   }
 
   private constant(src: Buffer, start: number, length: number, kind: "str" | "bytes"): void {
-    if (this.opts.onConstant && length >= MIN_CONSTANT_BYTES) this.opts.onConstant({ data: src.subarray(start, start + length), kind, offset: this.base + this.opAt });
+    if (this.opts.onConstant && length >= MIN_CONSTANT_BYTES && (this.opts.constantFilter === undefined || this.opts.constantFilter(src, start, length))) {
+      this.opts.onConstant({ data: src.subarray(start, start + length), kind, offset: this.base + this.opAt });
+    }
   }
 
   /** Pushes a str whose encoded bytes are `length` bytes of `src` at `start` (no copy, no view made). */

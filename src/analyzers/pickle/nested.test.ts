@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { constantBytes, findEmbeddedPickle } from "./nested.js";
+import { constantBytes, couldEmbedPickle, findEmbeddedPickle } from "./nested.js";
 import { pickle } from "./testing/assembler.js";
 import { listValue, type Value } from "./values.js";
 
@@ -68,5 +68,46 @@ describe("constantBytes", () => {
     expect(constantBytes(call("_codecs", "encode", str("x"), str("rot13")), MAX)).toBeUndefined();
     expect(constantBytes({ kind: "none" }, MAX)).toBeUndefined();
     expect(constantBytes(undefined, MAX)).toBeUndefined();
+  });
+});
+
+describe("couldEmbedPickle, the cheap test before findEmbeddedPickle", () => {
+  it("passes every constant findEmbeddedPickle finds a pickle in (every encoding, with surrounding whitespace, at an offset in a larger buffer)", () => {
+    const found: Buffer[] = [
+      INNER,
+      Buffer.from(INNER.toString("base64")),
+      Buffer.from(INNER.toString("base64url")),
+      Buffer.from(`  \n${INNER.toString("base64")}\n`),
+      Buffer.from(INNER.toString("hex")),
+      Buffer.from(` ${INNER.toString("hex").toUpperCase()}\t`),
+      Buffer.from(INNER.toString("latin1"), "utf8"),
+    ];
+    for (const c of found) {
+      expect(findEmbeddedPickle(c, MAX)).toBeDefined();
+      const padded = Buffer.concat([Buffer.from("xyz"), c, Buffer.from("tail")]);
+      expect(couldEmbedPickle(padded, 3, c.length)).toBe(true);
+    }
+  });
+
+  it("never rejects what findEmbeddedPickle accepts, over random and pickle-like constants", () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const alphabets = ["abcdef0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \n", "cos\nsystem\n(S'id'\ntR.", "sample-.json0123456789"];
+    for (let i = 0; i < 5000; i++) {
+      const len = 16 + rnd(120);
+      const alpha = alphabets[rnd(alphabets.length)]!;
+      const b = Buffer.alloc(len);
+      for (let j = 0; j < len; j++) b[j] = rnd(4) === 0 ? rnd(256) : alpha.charCodeAt(rnd(alpha.length));
+      if (rnd(3) === 0) INNER.copy(b, 0, 0, Math.min(len, INNER.length));
+      if (findEmbeddedPickle(b, MAX) !== undefined) expect(couldEmbedPickle(b, 0, b.length)).toBe(true);
+    }
+  });
+
+  it("rejects ordinary names without looking further", () => {
+    expect(couldEmbedPickle(Buffer.from("sample-00000001.json"), 0, 20)).toBe(false);
+    expect(couldEmbedPickle(Buffer.from("model.layers.0.self_attn.q_proj.weight"), 0, 38)).toBe(false);
   });
 });

@@ -79,6 +79,37 @@ function decodeBase64(text: string): Buffer {
 }
 
 /**
+ * A cheap test on a constant where it lies in the stream (no view made): false only when findEmbeddedPickle
+ * would certainly find nothing in it. A pickle of a million names calls this a million times; findEmbeddedPickle
+ * runs only on what passes.
+ */
+export function couldEmbedPickle(src: Buffer, start: number, length: number): boolean {
+  if (length < MIN_CONSTANT_BYTES) return false;
+  const end = start + length;
+  const c0 = src[start]!;
+  if (c0 === 0xc2) return true;
+  if (c0 === 0x80) return true;
+  if (OPCODES[c0] !== undefined) {
+    // plausiblePickle: a newline or an opcode that imports within the probe.
+    const n = Math.min(end, start + PROBE_BYTES);
+    for (let i = start + 1; i < n; i++) {
+      const c = src[i]!;
+      if (c === 0x0a || c === 0x93 || c === 0x82 || c === 0x83 || c === 0x84) return true;
+    }
+  }
+  // Hex or base64 after leading whitespace: their first 64 characters (hex digits are base64 characters) are all
+  // of the alphabet, or the padding and whitespace that end it.
+  let i = start;
+  while (i < end && (src[i] === 0x20 || src[i] === 0x0a || src[i] === 0x0d || src[i] === 0x09)) i++;
+  const n = Math.min(end, i + 64);
+  for (; i < n; i++) {
+    const c = src[i]!;
+    if (!isBase64Char(c) && c !== 0x3d && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return true;
+}
+
+/**
  * Whether a constant's bytes are a pickle, directly or encoded; returns the decoded stream.
  * `maxBytes` bounds what is decoded (the member size limit).
  */
