@@ -40,6 +40,7 @@ function buildProgram(only?: string): Command {
         new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity (default: high, or defaults.fail_on / $MODELGATE_FAIL_ON)").choices([...SEVERITIES]),
       )
       .option("--no-digest", "skip the SHA-256 of each file (saves one full read of every file)")
+      .option("-j, --jobs <n>", "threads scanning a folder's files at once, this one included (default: the number of cores, at most 8; 1 = no worker threads); the report is the same whatever the number")
       .option("--limit <name=value>", "override a parser limit, e.g. maxMemberBytes=2GiB or timeoutMs=300000 (repeatable)", collect, [])
       .option("-v, --verbose", "text format: also show low/info findings and files without findings")
       .option("-q, --quiet", "no progress output on standard error")
@@ -527,7 +528,13 @@ function buildProgram(only?: string): Command {
     modelgate serve --workers 0 --database-url "$MODELGATE_DATABASE_URL" --s3-bucket acme-models --s3-region eu-west-1
     MODELGATE_HF_TOKEN=hf_… modelgate serve --import-from https://huggingface.co
 
-  Scaling out: every node shares the PostgreSQL database and the bucket; copy the first node's data-dir/keys
+  Limits at the front door (environment, whole numbers; docs/server.md): MODELGATE_MAX_AUTH_FAILURES_PER_ADDRESS,
+MODELGATE_MAX_AUTH_FAILURES_PER_PREFIX, MODELGATE_AUTH_WINDOW_MS, MODELGATE_HEADERS_TIMEOUT_MS,
+MODELGATE_REQUEST_TIMEOUT_MS, MODELGATE_IDLE_TIMEOUT_MS, MODELGATE_KEEP_ALIVE_TIMEOUT_MS,
+MODELGATE_MIN_UPLOAD_BYTES_PER_SECOND, MODELGATE_UPLOAD_GRACE_MS, MODELGATE_MAX_PENDING_PER_PROJECT (200),
+MODELGATE_MAX_PENDING_TOTAL (2000); MODELGATE_TRUSTED_PROXIES (comma-separated) for X-Forwarded-For.
+
+Scaling out: every node shares the PostgreSQL database and the bucket; copy the first node's data-dir/keys
   to the others so that all sign with the same keys. S3 credentials come from the AWS default chain
   (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, instance roles).`,
       )

@@ -11,6 +11,7 @@ interface ScanCliOptions {
   output?: string;
   failOn?: string;
   digest?: boolean;
+  jobs?: string;
   limit?: string[];
   verbose?: boolean;
   quiet?: boolean;
@@ -42,6 +43,14 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
     process.stderr.write(`modelgate: ${(e as Error).message}\n`);
     return EXIT.USAGE;
   }
+  let jobs: number | undefined;
+  if (opts.jobs !== undefined) {
+    jobs = Number(opts.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+      process.stderr.write(`modelgate: --jobs ${opts.jobs}: expected a whole number from 1 to 64\n`);
+      return EXIT.USAGE;
+    }
+  }
   let config;
   try {
     config = await resolveConfig({
@@ -57,6 +66,7 @@ export async function runScan(paths: string[], raw: Record<string, unknown>): Pr
     report = await scan(paths, {
       failOn: config.failOn,
       digest: opts.digest !== false,
+      ...(jobs !== undefined ? { jobs } : {}),
       limits: config.limits,
       onProgress: progress.update,
     });
