@@ -3,7 +3,6 @@ import { LimitError, MalformedError, ModelgateError } from "../../core/errors.js
 import { createBufferSource, createSliceSource, type ByteSource } from "../../core/source.js";
 import { inflateChunks } from "../inflate.js";
 import { BoundedCollector, type OutputGuard } from "../output-guard.js";
-import { sevenZipExtract } from "../seven-zip/seven-zip.js";
 import {
   FLAG_LZMA_EOS,
   FLAG_UTF8,
@@ -91,6 +90,8 @@ function wrapInZip(m: ZipMemberData, data: Buffer): Buffer {
 }
 
 async function decodeWithSevenZip(m: ZipMemberData, data: Buffer, guard: OutputGuard): Promise<Buffer> {
+  // 7z-wasm is loaded only for the rare methods that need it (bzip2, LZMA, zstd… inside a zip): not for every zip.
+  const { sevenZipExtract } = await import("../seven-zip/seven-zip.js");
   const result = await sevenZipExtract(wrapInZip(m, data), "zip", (_path, bytes) => guard.add(bytes));
   if (result.stoppedBy !== undefined) throw result.stoppedBy;
   const file = result.files[0];
