@@ -563,29 +563,14 @@ class PickleMachine {
    * plain data (all the way down) is sealed. False for anything that is not plain data, which the caller keeps.
    */
   private settle(v: Value): boolean {
-    switch (v.kind) {
-      case "none":
-      case "bool":
-      case "int":
-      case "float":
-      case "str":
-      case "bytes":
-        return true;
-      case "list":
-      case "tuple":
-      case "set":
-      case "frozenset":
-      case "dict":
-        if (v.sealed) return true;
-        if (v.impure || v.overflow || !this.plainAllTheWay(v, 0)) {
-          if (v !== EMPTY_TUPLE) v.impure = true;
-          return false;
-        }
-        this.seal(v);
-        return true;
-      default:
-        return false;
+    if (!isPlainData(v)) return false;
+    if (!isContainer(v) || v.sealed) return true;
+    if (v.impure || v.overflow || !this.plainAllTheWay(v, 0)) {
+      if (v !== EMPTY_TUPLE) v.impure = true;
+      return false;
     }
+    this.seal(v);
+    return true;
   }
 
   /** True when a container's kept items are plain data all the way down (sealed containers count as plain). */
@@ -595,27 +580,9 @@ class PickleMachine {
   }
 
   private plainItems(items: readonly Value[], depth: number): boolean {
-    for (let i = 0; i < items.length; i++) {
-      const x = items[i]!;
-      switch (x.kind) {
-        case "none":
-        case "bool":
-        case "int":
-        case "float":
-        case "str":
-        case "bytes":
-          continue;
-        case "list":
-        case "tuple":
-        case "set":
-        case "frozenset":
-        case "dict":
-          if (x.sealed) continue;
-          if (x.impure || x.overflow || !this.plainAllTheWay(x, depth + 1)) return false;
-          continue;
-        default:
-          return false;
-      }
+    for (const x of items) {
+      if (!isPlainData(x)) return false;
+      if (isContainer(x) && !x.sealed && (x.impure || x.overflow || !this.plainAllTheWay(x, depth + 1))) return false;
     }
     return true;
   }
