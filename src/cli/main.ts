@@ -683,3 +683,12 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
 }
+
+/**
+ * The bundle's scan-worker entry: dist/bundle/worker.js (a stub written by tools/build/bundle.mjs) loads the
+ * same main.cjs and code cache as the CLI and calls this, so a worker thread starts without compiling the
+ * scanner again. The tsc build's pool starts dist/scan/worker.js directly and never calls it.
+ */
+export async function runScanWorker(): Promise<void> {
+  await import("../scan/worker.js");
+}

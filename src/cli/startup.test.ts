@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMAND_NAMES } from "./main.js";
 
 /**
- * What a plain command loads, checked on the built CLI (bin/modelgate.js, as users run it). A module-load hook
- * records every file Node loads; files of the bundle are mapped back to the sources in them (metafile.json).
+ * What a plain command loads, checked on the built CLI (bin/modelgate.js, as users run it). The bundle
+ * (dist/bundle/main.cjs) calls a trace hook as each of its modules runs; a preloaded script sets that hook and
+ * also records every package the bundle requires or imports from node_modules, and every file the tsc build
+ * loads when the bundle is missing.
  */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "bin", "modelgate.js");
-const METAFILE = join(ROOT, "dist", "bundle", "metafile.json");
 
 let dir: string;
 beforeAll(() => {
@@ -27,13 +28,26 @@ export async function load(url, context, next) {
 }
 `,
   );
-  writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});\n`);
+  writeFileSync(
+    join(dir, "register.mjs"),
+    `import { appendFileSync } from "node:fs";
+import Module, { register } from "node:module";
+const log = (line) => appendFileSync(process.env.MODELGATE_TEST_LOADED, line + "\\n");
+globalThis[Symbol.for("modelgate.trace")] = log;
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  if (!request.startsWith("node:") && !Module.isBuiltin(request)) log(request.startsWith(".") || request.startsWith("/") ? request : "node_modules/" + request);
+  return load.call(this, request, parent, isMain);
+};
+register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});
+`,
+  );
   // A protocol-2 pickle of {"a": 1}.
   writeFileSync(join(dir, "small.pkl"), Buffer.from("80027d710058010000006171014b01732e", "hex"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Sources (src/… and node_modules/PACKAGE) behind every file loaded by `modelgate ARGS`. */
+/** Sources (src/… and node_modules/PACKAGE) behind every module run by `modelgate ARGS`. */
 function loadedSources(args: string[]): Set<string> {
   const log = join(dir, `loaded-${args[0]}.txt`);
   rmSync(log, { force: true });
@@ -43,19 +57,15 @@ function loadedSources(args: string[]): Set<string> {
     encoding: "utf8",
   });
   expect(r.status, r.stderr).not.toBe(2);
-  const meta = existsSync(METAFILE) ? (JSON.parse(readFileSync(METAFILE, "utf8")) as { outputs: Record<string, { inputs: Record<string, unknown> }> }) : undefined;
+  expect(existsSync(join(ROOT, "dist", "bundle", "main.cjs")), "the bundle is built (npm run build)").toBe(true);
   const sources = new Set<string>();
-  const add = (path: string): void => {
+  for (const line of readFileSync(log, "utf8").split("\n")) {
+    if (line === "") continue;
+    const path = line.startsWith("file:") ? fileURLToPath(line).slice(ROOT.length).replace(/^\//, "") : line;
     const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-    sources.add(pkg ? `node_modules/${pkg[1]}` : path);
-  };
-  for (const url of readFileSync(log, "utf8").split("\n")) {
-    if (!url.startsWith("file:")) continue;
-    const rel = fileURLToPath(url).slice(ROOT.length).replace(/^\//, "");
-    const output = meta?.outputs[rel];
-    if (output) for (const input of Object.keys(output.inputs)) add(input);
-    else if (rel.startsWith("dist/")) add(rel.replace(/^dist\//, "src/").replace(/\.js$/, ".ts"));
-    else add(rel);
+    if (pkg) sources.add(`node_modules/${pkg[1]}`);
+    else if (path.startsWith("dist/") && !path.startsWith("dist/bundle/")) sources.add(path.replace(/^dist\//, "src/").replace(/\.js$/, ".ts"));
+    else sources.add(path);
   }
   return sources;
 }

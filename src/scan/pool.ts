@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { FileProgressPhase, ResolvedScanOptions } from "../config/scan-options.js";
 import type { DiskFileResult, FileBytesListener } from "./scan.js";
 
@@ -169,6 +169,8 @@ export async function scanFileQueue(paths: readonly string[], o: FileQueueOption
     if (!workersAllowed || !workerUrl) return;
     workersAllowed = false;
     const setup: WorkerSetup = { options: { ...o.options, onProgress: undefined }, progress: o.onFileBytes !== undefined };
+    // Loaded here, not at the top: a one-file scan never starts a worker and need not load the module.
+    const { Worker } = process.getBuiltinModule("node:worker_threads");
     for (let n = 0; n < o.jobs - 1; n++) {
       const worker = new Worker(workerUrl, { workerData: setup });
       const pw: PoolWorker = { worker, ready: false, inFlight: [], batches: [], fileSince: Date.now(), stopped: undefined, error: undefined };

@@ -197,28 +197,63 @@ for (const entry of PICKLE_DENYLIST) {
 
 const dangerousAttributes = new Map<string, PickleDangerousAttribute>(PICKLE_DANGEROUS_ATTRIBUTES.map((a) => [a.name, a]));
 
-/** Classes the generator vouches for when rebuilt without their constructor only. */
-const rebuildable = new Set<string>();
-for (const [module, names] of Object.entries(GENERATED_REBUILDABLE)) for (const name of names) rebuildable.add(`${module}\u0000${name}`);
-for (const entry of PICKLE_REBUILD_ONLY) for (const name of entry.names) rebuildable.add(`${entry.module}\u0000${name}`);
-
-/** Exact `module\u0000qualname` pairs the allowlists vouch for. */
-const allowed = new Set<string>();
-for (const entry of PICKLE_ALLOWLIST) for (const name of entry.names) allowed.add(`${entry.module}\u0000${name}`);
-for (const table of [GENERATED_CLASSES, GENERATED_FUNCTIONS]) {
-  for (const [module, names] of Object.entries(table)) for (const name of names) allowed.add(`${module}\u0000${name}`);
+/**
+ * The lists as lookups, built on first use and cheaply: a scan's start-up pays for every table it builds, so the
+ * generated lists are searched where they are (sorted qualnames per module) rather than copied into sets.
+ */
+interface Lookups {
+  /** Hand-listed `module → qualnames` the allowlist vouches for. */
+  allowed: Map<string, Set<string>>;
+  /** Hand-listed classes vouched for when rebuilt without their constructor only. */
+  rebuildOnly: Map<string, Set<string>>;
+  /** Every module the lists name, with all its parent packages: a global resolving to one is a module object. */
+  knownModules: Set<string>;
 }
 
-/** Every module the lists name, with all its parent packages: a global resolving to one is a module object. */
-const knownModules = new Set<string>();
-function addModuleAndParents(path: string): void {
-  const segments = path.split(".");
-  for (let i = 1; i <= segments.length; i++) knownModules.add(segments.slice(0, i).join("."));
+let lookups: Lookups | undefined;
+
+function byModule(entries: readonly { module: string; names: readonly string[] }[]): Map<string, Set<string>> {
+  const map = new Map<string, Set<string>>();
+  for (const { module, names } of entries) {
+    const set = map.get(module) ?? new Set<string>();
+    for (const name of names) set.add(name);
+    map.set(module, set);
+  }
+  return map;
 }
-for (const entry of PICKLE_DENYLIST) addModuleAndParents(entry.module);
-for (const entry of PICKLE_ALLOWLIST) addModuleAndParents(entry.module);
-for (const module of [...Object.keys(GENERATED_CLASSES), ...Object.keys(GENERATED_FUNCTIONS)]) addModuleAndParents(module);
-for (const target of Object.values(MODULE_ALIASES)) addModuleAndParents(target);
+
+function buildLookups(): Lookups {
+  const knownModules = new Set<string>();
+  const addModuleAndParents = (path: string): void => {
+    for (let end = path.length; end > 0 && !knownModules.has(path.slice(0, end)); end = path.lastIndexOf(".", end - 1)) {
+      knownModules.add(path.slice(0, end));
+    }
+  };
+  for (const entry of PICKLE_DENYLIST) addModuleAndParents(entry.module);
+  for (const entry of PICKLE_ALLOWLIST) addModuleAndParents(entry.module);
+  for (const table of [GENERATED_CLASSES, GENERATED_FUNCTIONS]) for (const module in table) addModuleAndParents(module);
+  for (const target of Object.values(MODULE_ALIASES)) addModuleAndParents(target);
+  return { allowed: byModule(PICKLE_ALLOWLIST), rebuildOnly: byModule(PICKLE_REBUILD_ONLY), knownModules };
+}
+
+/** Binary search in a generated list (sorted by the generator, in code-unit order; a test checks it). */
+function inSorted(names: readonly string[] | undefined, name: string): boolean {
+  if (names === undefined) return false;
+  let lo = 0;
+  let hi = names.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const here = names[mid]!;
+    if (here === name) return true;
+    if (here < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+function generated(table: Readonly<Record<string, readonly string[]>>, module: string, name: string): boolean {
+  return Object.hasOwn(table, module) && inSorted(table[module], name);
+}
 
 function isDottedIdentifier(value: string): boolean {
   if (value.length === 0 || value.length > 1_000) return false;
@@ -266,7 +301,7 @@ function isAllowed(rawModule: string, rawName: string): boolean {
   // TorchScript archives name their classes __torch__.…; TorchScript resolves them from the archive itself,
   // and Python's find_class cannot import a module of that name.
   if (module === "__torch__" || module.startsWith("__torch__.")) return true;
-  return allowed.has(`${module}\u0000${name}`);
+  return (lookups ??= buildLookups()).allowed.get(module)?.has(name) === true || generated(GENERATED_CLASSES, module, name) || generated(GENERATED_FUNCTIONS, module, name);
 }
 
 function dangerous(hit: DenyHit, resolved: string, raw: string): GlobalVerdict {
@@ -311,7 +346,7 @@ function classifyUncached(rawModule: string, rawName: string): GlobalVerdict {
     if (hit !== undefined) return dangerous(hit, candidate, raw);
   }
 
-  if (knownModules.has(resolved)) {
+  if ((lookups ??= buildLookups()).knownModules.has(resolved)) {
     return {
       kind: "dangerous",
       category: "gadget",
@@ -321,7 +356,7 @@ function classifyUncached(rawModule: string, rawName: string): GlobalVerdict {
 
   if (isAllowed(rawModule, rawName)) return SAFE;
   const [m, n] = compatRename(rawModule, rawName);
-  if (rebuildable.has(`${m}\u0000${n}`)) return REBUILDABLE;
+  if (generated(GENERATED_REBUILDABLE, m, n) || lookups.rebuildOnly.get(m)?.has(n) === true) return REBUILDABLE;
   return UNKNOWN;
 }
 

@@ -233,6 +233,10 @@ function sealedSlot(c: ContainerValue): number {
   return -(c.count * 8 + CONTAINER_CODE[c.kind]) - 1;
 }
 
+/** What APPEND(S) and SETITEM(S) may modify among plain data (SETITEM on a list is an index assignment in CPython). */
+const LIST_TARGET: ReadonlyArray<Value["kind"]> = ["list"];
+const DICT_TARGET: ReadonlyArray<Value["kind"]> = ["dict", "list"];
+
 function isContainer(v: Value): v is ContainerValue {
   return v.kind === "list" || v.kind === "tuple" || v.kind === "set" || v.kind === "frozenset" || v.kind === "dict";
 }
@@ -998,15 +1002,14 @@ class PickleMachine {
 
   /** SETITEM(S)/APPEND(S)/ADDITEMS/BUILD applied to something that is not a fresh container or object. */
   private checkMutationTarget(target: Value, allowed: ReadonlyArray<Value["kind"]>): void {
-    const opcode = opcodeName(this.buf[this.opAt]!);
     if (target.kind === "global") {
       this.anomaly(
         "global-mutation",
-        `${opcode} modifies the imported object ${target.site ? `${target.module}.${target.name}` : "(unresolved)"} in place`,
+        `${opcodeName(this.buf[this.opAt]!)} modifies the imported object ${target.site ? `${target.module}.${target.name}` : "(unresolved)"} in place`,
         { module: target.module, name: target.name },
       );
     } else if (isPlainData(target) && !allowed.includes(target.kind)) {
-      this.fail(`${opcode} on ${describeValue(target)}`);
+      this.fail(`${opcodeName(this.buf[this.opAt]!)} on ${describeValue(target)}`);
     } else {
       // An instance: its __setitem__ / append / extend / add runs.
       this.touchInstance(target);
@@ -1388,7 +1391,7 @@ class PickleMachine {
           // APPEND
           const v = this.pop();
           const target = this.top();
-          this.checkMutationTarget(target, ["list"]);
+          this.checkMutationTarget(target, LIST_TARGET);
           this.addItems(target, [v], 0, 1, 1);
           break;
         }
@@ -1397,7 +1400,7 @@ class PickleMachine {
           const h = this.openMark();
           const n = this.markCount;
           const target = this.underMark(h);
-          this.checkMutationTarget(target, ["list"]);
+          this.checkMutationTarget(target, LIST_TARGET);
           this.addItems(target, this.stack, h, h + n, n);
           this.dropTo(h);
           break;
@@ -1407,7 +1410,7 @@ class PickleMachine {
           const v = this.pop();
           const k = this.pop();
           const target = this.top();
-          this.checkMutationTarget(target, ["dict", "list"]);
+          this.checkMutationTarget(target, DICT_TARGET);
           this.setItems(target, [k, v], 0, 2, 1);
           break;
         }
@@ -1417,7 +1420,7 @@ class PickleMachine {
           const n = this.markCount;
           if (n % 2 !== 0) this.fail("odd number of items for SETITEMS");
           const target = this.underMark(h);
-          this.checkMutationTarget(target, ["dict", "list"]);
+          this.checkMutationTarget(target, DICT_TARGET);
           this.setItems(target, this.stack, h, h + n, n / 2);
           this.dropTo(h);
           break;
