@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Thin launcher. `npm run build` (also run by `npm ci` through the prepare script) writes two builds of the CLI:
 // dist/cli/main.js (tsc, module by module) and dist/bundle/main.cjs (esbuild, one CommonJS file with V8's code
-// cache beside it: starts faster, see tools/build/bundle.mjs and ./load-bundle.js). The bundle is used unless
+// cache beside it: starts faster, see tools/build/bundle.mjs and ./load-bundle.cjs). The bundle is used unless
 // it is missing or older than the tsc build (a `tsc` run alone must not leave the launcher on stale code).
 import { statSync } from "node:fs";
-import { loadBundle } from "./load-bundle.js";
+import { loadBundle } from "./load-bundle.cjs";
 
 const bundle = new URL("../dist/bundle/main.cjs", import.meta.url);
 const modules = new URL("../dist/cli/main.js", import.meta.url);

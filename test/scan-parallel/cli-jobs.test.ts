@@ -24,8 +24,10 @@ function stable(json: string): unknown {
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "modelgate-jobs-"));
-  // Enough files for the pool to start workers (128+), one of them malicious.
-  for (let i = 0; i < 200; i++) writeFileSync(join(dir, `m${String(i).padStart(3, "0")}.pkl`), pickle(4).emptyDict().str("i").binint(i).setitem().stop().done());
+  // Enough work for the pool to start workers (more than WORKERS_PAY_AFTER_MS on one thread: 200 lists of 100,000
+  // ints each), one file malicious.
+  const ints = Buffer.concat([Buffer.from("80025d710028", "hex"), Buffer.alloc(200_000, Buffer.from("4b01", "hex")), Buffer.from("652e", "hex")]);
+  for (let i = 0; i < 200; i++) writeFileSync(join(dir, `m${String(i).padStart(3, "0")}.pkl`), ints);
   writeFileSync(join(dir, "m100.pkl"), pickle(2).global("os", "system").str("id").tuple1().reduce().stop().done());
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

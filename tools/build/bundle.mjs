@@ -3,15 +3,15 @@
 // Why: a plain `modelgate scan` used to resolve and link ~110 ES modules and load CommonJS packages (commander,
 // yaml) file by file, then compile every function it ran, before reading a byte of the model. Node 20 caches no
 // compiled ES module code, so the CLI is one CommonJS bundle, run through vm.Script with V8's code cache
-// (bin/load-bundle.js). What a command does not need still costs nothing at run time: every module reached by a
+// (bin/load-bundle.cjs). What a command does not need still costs nothing at run time: every module reached by a
 // dynamic import (a command, a format's analyzer, the policy loader, yaml, jinja) is wrapped by esbuild and runs
 // only when imported, and V8 compiles none of its functions until they are called.
 //
 // Output in dist/bundle/:
 //   main.cjs         the CLI (what bin/modelgate.js loads); it also exports runScanWorker for the stub below
 //   main.cjs.cache   V8's code cache, made here by scanning a few small generated model files in this process
-//   worker.js        the scan worker thread's entry (pool.ts starts `./worker.js` beside its bundle): loads the
-//                    same main.cjs and cache, then runs src/scan/worker.ts
+//   worker.cjs       the scan worker thread's entry (pool.ts starts `./worker.cjs` beside its bundle, where the
+//                    tsc build has ./worker.js): loads the same main.cjs and cache, then runs src/scan/worker.ts
 //   metafile.json    which source went into the bundle (for inspection)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -19,13 +19,14 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
-import { loadBundle } from "../../bin/load-bundle.js";
+import { createRequire } from "node:module";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SRC = join(ROOT, "src");
 const DIST = join(ROOT, "dist");
 const OUT = join(DIST, "bundle");
 const MAIN = join(OUT, "main.cjs");
+const { loadBundle } = createRequire(import.meta.url)("../../bin/load-bundle.cjs");
 
 /**
  * Packages compiled into the bundle: pure JavaScript on the start-up path of scan/hash/verify, costly to load
@@ -49,7 +50,7 @@ const BANNER = [
   "const __modelgateBundleUrl = require(\"node:url\").pathToFileURL(__filename).href;",
   "const __modelgateImportMetaResolve = (specifier) => {",
   "  const resolve = globalThis[Symbol.for(\"modelgate.import-meta-resolve\")];",
-  "  if (typeof resolve !== \"function\") throw new Error(\"modelgate: main.cjs must be loaded by bin/load-bundle.js\");",
+  "  if (typeof resolve !== \"function\") throw new Error(\"modelgate: main.cjs must be loaded by bin/load-bundle.cjs\");",
   "  return resolve(specifier);",
   "};",
   "const __modelgateImport = (specifier) => globalThis[Symbol.for(\"modelgate.import\")](specifier);",
@@ -82,13 +83,19 @@ const commonJsMeta = {
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
       let contents = await readFile(args.path, "utf8");
       if (!args.path.startsWith(SRC + sep)) return { contents, loader: "ts" };
+      if (OWN_URL.has(args.path)) {
+        // The bundle's worker entry is CommonJS (see bin/load-bundle.cjs).
+        const worker = 'new URL("./worker.js", import.meta.url)';
+        if (!contents.includes(worker)) throw new Error(`bundle: ${relative(ROOT, args.path)} no longer has ${worker}; update tools/build/bundle.mjs`);
+        contents = contents.replace(worker, 'new URL("./worker.cjs", import.meta.url)');
+      }
       if (contents.includes("import.meta.url")) {
         const twin = join(DIST, relative(SRC, args.path)).replace(/\.ts$/, ".js");
         const url = OWN_URL.has(args.path) ? "__modelgateBundleUrl" : `new URL(${JSON.stringify(relative(OUT, twin).split(sep).join("/"))}, __modelgateBundleUrl).href`;
         contents = contents.replaceAll("import.meta.url", url);
       }
       contents = contents.replaceAll("import.meta.resolve(", "__modelgateImportMetaResolve(");
-      // A dynamic import of a package left outside the bundle: asked of bin/load-bundle.js (vm.Script code has
+      // A dynamic import of a package left outside the bundle: asked of bin/load-bundle.cjs (vm.Script code has
       // no import() of its own once it comes from the code cache).
       contents = contents.replace(/\bimport\((["'])([^"'./][^"']*)\1\)/g, (call, _quote, specifier) =>
         specifier.startsWith("node:") || !BUNDLED_PACKAGES.has(packageName(specifier)) ? `__modelgateImport(${JSON.stringify(specifier)})` : call,
@@ -136,10 +143,10 @@ writeFileSync(join(OUT, "metafile.json"), JSON.stringify(result.metafile));
 // Code run by vm.Script from a code cache cannot import(): the only ones left must be in worker sources
 // (strings a worker thread evaluates), which import workerData's URL.
 const stray = [...readFileSync(MAIN, "latin1").matchAll(/\bimport\((?!workerData\.)/g)];
-if (stray.length > 0) throw new Error(`bundle: main.cjs has ${stray.length} import() call(s) the build did not route through bin/load-bundle.js`);
+if (stray.length > 0) throw new Error(`bundle: main.cjs has ${stray.length} import() call(s) the build did not route through bin/load-bundle.cjs`);
 writeFileSync(
-  join(OUT, "worker.js"),
-  `// The scan worker thread's entry (written by tools/build/bundle.mjs): the CLI bundle and its code cache.\nimport { loadBundle } from "../../bin/load-bundle.js";\n\nawait loadBundle(new URL("./main.cjs", import.meta.url)).exports.runScanWorker();\n`,
+  join(OUT, "worker.cjs"),
+  `// The scan worker thread's entry (written by tools/build/bundle.mjs): the CLI bundle and its code cache.\n"use strict";\nconst { pathToFileURL } = require("node:url");\nconst { loadBundle } = require("../../bin/load-bundle.cjs");\n\nvoid loadBundle(pathToFileURL(require("node:path").join(__dirname, "main.cjs"))).exports.runScanWorker();\n`,
 );
 
 // The code cache: V8 stores what it compiled, so the warm-up runs the paths a scan runs: a folder walk, the
@@ -178,4 +185,4 @@ writeFileSync(`${MAIN}.cache`, cache);
 
 // The cache is only worth shipping if this Node accepts it.
 if (loadBundle(pathToFileURL(MAIN)).cacheRejected) process.stderr.write("bundle: V8 rejected the code cache it just wrote; the CLI will compile at every start\n");
-process.stdout.write(`bundle: ${relative(ROOT, MAIN)} (${(result.metafile.outputs[relative(ROOT, MAIN)]?.bytes / 1024).toFixed(0)} KiB), code cache ${(cache.length / 1024).toFixed(0)} KiB, worker.js\n`);
+process.stdout.write(`bundle: ${relative(ROOT, MAIN)} (${(result.metafile.outputs[relative(ROOT, MAIN)]?.bytes / 1024).toFixed(0)} KiB), code cache ${(cache.length / 1024).toFixed(0)} KiB, worker.cjs\n`);

@@ -148,7 +148,11 @@ function shardsOf(index: unknown): string[] {
  * high; missing: medium, the loader would fetch it), and weights shipped both as safetensors and pickle.
  * `files` are paths relative to `dir`. Per-file content findings are the per-file analyzers' job.
  */
-export async function analyzeModelFolder(dir: string, files: string[]): Promise<ModelFolderSummary> {
+/**
+ * `knownFormat` gives the format a scan already found for a file (path relative to `dir`), so the folder pass
+ * does not open every file a second time; files it does not know (undefined) are sniffed here.
+ */
+export async function analyzeModelFolder(dir: string, files: string[], knownFormat?: (rel: string) => FormatId | undefined): Promise<ModelFolderSummary> {
   const rels = files.map(posix);
   const present = new Set(rels);
   const issues: ModelFolderSummary["issues"] = [];
@@ -165,7 +169,7 @@ export async function analyzeModelFolder(dir: string, files: string[]): Promise<
   const pickles = new Set<string>();
   for (const rel of rels) {
     if (TEXT_EXTENSIONS.test(rel)) continue;
-    const format = await sniffFormat(abs(rel));
+    const format = knownFormat?.(rel) ?? (await sniffFormat(abs(rel)));
     if (format === undefined) continue;
     if (PICKLE_FORMATS.has(format) || (format === "zip" && /\.(?:bin|pt|pth|ckpt|pkl)$/i.test(rel))) pickles.add(rel);
   }

@@ -37,6 +37,7 @@ import {
   listValue,
   intValue,
   isPlainData,
+  isScalar,
   mayCall,
   type CallValue,
   type ContainerValue,
@@ -580,11 +581,13 @@ class PickleMachine {
   /** True when a container's kept items are plain data all the way down (sealed containers count as plain). */
   private plainAllTheWay(c: ContainerValue, depth: number): boolean {
     if (depth > MAX_PLAIN_DEPTH) return false;
-    return c.kind === "dict" ? this.plainItems(c.keys, depth) && this.plainItems(c.values, depth) : this.plainItems(c.items, depth);
+    return c.kind === "dict" ? this.plainItems(c.keys, c.flat, depth) && this.plainItems(c.values, c.flat, depth) : this.plainItems(c.items, c.flat, depth);
   }
 
-  private plainItems(items: readonly Value[], depth: number): boolean {
-    for (const x of items) {
+  /** items[from..] are plain data all the way down (the ones before `from` are scalars: the container's flat). */
+  private plainItems(items: readonly Value[], from: number, depth: number): boolean {
+    for (let i = from; i < items.length; i++) {
+      const x = items[i]!;
       if (!isPlainData(x)) return false;
       if (isContainer(x) && !x.sealed && (x.impure || x.overflow || !this.plainAllTheWay(x, depth + 1))) return false;
     }
@@ -596,13 +599,18 @@ class PickleMachine {
     if (c.sealed || c === EMPTY_TUPLE) return;
     c.sealed = true;
     if (c.kind === "dict") {
-      for (const x of c.keys) if (isContainer(x)) this.seal(x);
-      for (const x of c.values) if (isContainer(x)) this.seal(x);
-    } else for (const x of c.items) if (isContainer(x)) this.seal(x);
+      for (let i = c.flat; i < c.keys.length; i++) {
+        const k = c.keys[i]!;
+        const v = c.values[i]!;
+        if (isContainer(k)) this.seal(k);
+        if (isContainer(v)) this.seal(v);
+      }
+    } else for (let i = c.flat; i < c.items.length; i++) if (isContainer(c.items[i]!)) this.seal(c.items[i] as ContainerValue);
     if (c.kind === "dict") {
       c.keys = SEALED_ITEMS;
       c.values = SEALED_ITEMS;
     } else c.items = SEALED_ITEMS;
+    c.flat = 0;
     if (c.memoKey >= 0) {
       const page = this.memoPages[c.memoKey >>> MEMO_PAGE_BITS];
       const i = c.memoKey & (MEMO_PAGE - 1);
@@ -615,6 +623,7 @@ class PickleMachine {
     for (let i = from; i < to; i++) {
       const item = src[i]!;
       if (into.length < CONTAINER_KEEP) {
+        if (isContainer(owner) && owner.flat === into.length && isScalar(item)) owner.flat++;
         into.push(item);
         if (isContainer(owner) && !isPlainData(item) && owner !== EMPTY_TUPLE) owner.impure = true;
       } else if (!this.settle(item)) {
@@ -1083,21 +1092,25 @@ class PickleMachine {
       // push over-allocates, which is most of what a million small dicts would cost).
       const keys = new Array<Value>(pairs);
       const values = new Array<Value>(pairs);
+      let flat = 0;
       for (let i = 0; i < pairs; i++) {
         const k = src[from + 2 * i]!;
         const v = src[from + 2 * i + 1]!;
         keys[i] = k;
         values[i] = v;
+        if (flat === i && isScalar(k) && isScalar(v)) flat++;
         if (!isPlainData(k) || !isPlainData(v)) target.impure = true;
       }
       target.keys = keys;
       target.values = values;
+      target.flat = flat;
       return;
     }
     for (let i = from; i + 1 < to; i += 2) {
       const k = src[i]!;
       const v = src[i + 1]!;
       if (target.keys.length < CONTAINER_KEEP) {
+        if (target.flat === target.keys.length && isScalar(k) && isScalar(v)) target.flat++;
         target.keys.push(k);
         target.values.push(v);
         if (!isPlainData(k) || !isPlainData(v)) target.impure = true;

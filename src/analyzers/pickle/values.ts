@@ -102,6 +102,12 @@ interface ContainerFacts {
   overflow: boolean;
   /** The dense memo slot it was last stored in, -1 for none (the slot is compacted when it is sealed). */
   memoKey: number;
+  /**
+   * How many of its first kept items (key/value pairs for a dict) are known to be scalars (isScalar), checked as
+   * they were added. Kept items are only ever appended, and scalars never change, so this stays true: settling
+   * and sealing skip them. 0 (check everything) unless the code adding the items counted them.
+   */
+  flat: number;
 }
 export interface ListValue extends ContainerFacts {
   kind: "list" | "tuple" | "set" | "frozenset";
@@ -119,12 +125,12 @@ export type ContainerValue = ListValue | DictValue;
 
 /** A list, tuple, set or frozenset (every field set at creation: one object shape for all of them, no growth). */
 export function listValue(kind: ListValue["kind"], items: Value[], count: number): ListValue {
-  return { kind, items, count, sealed: false, impure: false, overflow: false, memoKey: -1 };
+  return { kind, items, count, sealed: false, impure: false, overflow: false, memoKey: -1, flat: 0 };
 }
 
 /** A dict (every field set at creation, as for listValue). */
 export function dictValue(keys: Value[], values: Value[], count: number): DictValue {
-  return { kind: "dict", keys, values, count, sealed: false, impure: false, overflow: false, memoKey: -1 };
+  return { kind: "dict", keys, values, count, sealed: false, impure: false, overflow: false, memoKey: -1, flat: 0 };
 }
 export interface GlobalValue {
   kind: "global";
@@ -259,6 +265,21 @@ export function dictFullyKnown(d: DictValue): boolean {
 }
 
 /** True for values that are certainly not callable and not classes (literals and builtin containers). */
+/** Plain data that holds no other value: what a container's `flat` prefix counts. */
+export function isScalar(v: Value): boolean {
+  switch (v.kind) {
+    case "none":
+    case "bool":
+    case "int":
+    case "float":
+    case "str":
+    case "bytes":
+      return true;
+    default:
+      return false;
+  }
+}
+
 export function isPlainData(v: Value): boolean {
   switch (v.kind) {
     case "none":
