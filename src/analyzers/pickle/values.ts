@@ -282,12 +282,6 @@ export function isScalar(v: Value): boolean {
 
 export function isPlainData(v: Value): boolean {
   switch (v.kind) {
-    case "none":
-    case "bool":
-    case "int":
-    case "float":
-    case "str":
-    case "bytes":
     case "list":
     case "tuple":
     case "set":
@@ -295,7 +289,7 @@ export function isPlainData(v: Value): boolean {
     case "dict":
       return true;
     default:
-      return false;
+      return isScalar(v);
   }
 }
 
