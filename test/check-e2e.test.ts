@@ -23,7 +23,8 @@ const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
 const TORCH_ADVISORY = {
   id: "PYSEC-2022-43015",
-  modified: "2024-01-01T00:00:00Z",
+  // A fresh database: its age is its newest record's (the import time only caps it).
+  modified: new Date(Date.now() - 86_400_000).toISOString(),
   aliases: ["CVE-2022-45907", "GHSA-47fc-vmwq-366v"],
   details: "In PyTorch before trunk/89695, torch.jit.annotations.parse_type_line can cause arbitrary code execution because eval is used unsafely.",
   affected: [{ package: { name: "torch", ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "1.13.1" }] }] }],

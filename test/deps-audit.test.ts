@@ -76,8 +76,9 @@ describe("modelgate audit / db (CLI)", () => {
     process.exitCode = undefined;
   });
 
-  const record = (id: string, pkg: string, fixed: string) =>
-    JSON.stringify({ id, modified: "2024-01-01T00:00:00Z", database_specific: { severity: "HIGH" }, affected: [{ package: { name: pkg, ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed }] }] }] });
+  // Modified yesterday unless told: the database is as old as its newest record, not as its import.
+  const record = (id: string, pkg: string, fixed: string, modified = new Date(Date.now() - 86_400_000).toISOString()) =>
+    JSON.stringify({ id, modified, database_specific: { severity: "HIGH" }, affected: [{ package: { name: pkg, ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed }] }] }] });
 
   it("db update from a zip, db status, then audit with exit codes 0 / 1 / 2", async () => {
     const work = mkdtempSync(join(tmpdir(), "mg-audit-cli-"));
@@ -89,14 +90,24 @@ describe("modelgate audit / db (CLI)", () => {
     out = "";
     expect(await main(["db", "status", "--db", db])).toBe(0);
     expect(out).toMatch(/records: 1/);
-    expect(out).toMatch(/\(0 days ago\)/);
+    expect(out).toMatch(/data as of: .*\(1 days ago, its newest record\)/);
+    expect(out).toMatch(/imported: /);
     expect(out).not.toMatch(/warning/);
+
+    // A 2024 snapshot imported today is as old as its data: stale.
+    const oldZip = join(work, "old.zip");
+    writeFileSync(oldZip, buildZip([{ name: "GHSA-x.json", data: record("GHSA-xxxx-yyyy-zzzz", "onnx", "1.13.0", "2024-01-01T00:00:00Z"), method: 8 }]));
+    const oldDb = join(work, "old-db");
+    expect(await main(["db", "update", "--from", oldZip, "--db", oldDb, "--quiet"])).toBe(0);
+    out = "";
+    expect(await main(["db", "status", "--db", oldDb, "--format", "json"])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ updatedAt: "2024-01-01T00:00:00Z", ageFrom: "records", stale: true });
 
     const reqs = join(work, "requirements.txt");
     writeFileSync(reqs, "onnx==1.14.0\n");
     out = "";
     expect(await main(["audit", reqs, "--db", db])).toBe(0);
-    expect(out).toMatch(/database: .*0 days old; 1 record\)/);
+    expect(out).toMatch(/database: .*1 days old; 1 record\)/);
     writeFileSync(reqs, "onnx==1.12.0\n");
     out = "";
     expect(await main(["audit", reqs, "--db", db])).toBe(1);

@@ -115,9 +115,16 @@ describe("audit() matching", () => {
   it("shows the database age and flags a stale one", async () => {
     const fresh = await audit([], { db: DB, now: NOW, files: [depFile([dep("pkg", "==9.0")])] });
     expect(fresh.database).toMatchObject({ kind: "offline", ageDays: 10, ageFrom: "records", stale: true });
+    // Imported a day ago, but its newest record is ten days old: the data's age counts, not the import's.
     const withMeta = tmpDb({ "a.json": rec("X", "pkg", [{ introduced: "0" }]) }, { format: "modelgate-osv/1", updatedAt: "2024-05-10T00:00:00Z", source: "test", records: 1 });
-    const r = await audit([], { db: withMeta, now: NOW, files: [depFile([])] });
-    expect(r.database).toMatchObject({ ageDays: 1, ageFrom: "metadata", stale: false, source: "test", records: 1 });
+    const imported = await audit([], { db: withMeta, now: NOW, files: [depFile([])] });
+    expect(imported.database).toMatchObject({ ageDays: 10, ageFrom: "records", stale: true, source: "test", records: 1 });
+    // A fresh record (or one dated after the import, or in the future: never newer than the import) ages from the import.
+    const recent = { modified: "2024-05-10T06:00:00Z" };
+    const future = { modified: "2999-01-01T00:00:00Z" };
+    const fresh2 = tmpDb({ "a.json": rec("X", "pkg", [{ introduced: "0" }], recent), "b.json": rec("Y", "pkg", [{ introduced: "0" }], future) }, { format: "modelgate-osv/1", updatedAt: "2024-05-10T00:00:00Z", source: "test", records: 2 });
+    const r = await audit([], { db: fresh2, now: NOW, files: [depFile([])] });
+    expect(r.database).toMatchObject({ ageDays: 1, ageFrom: "metadata", stale: false, source: "test", records: 2 });
     expect(formatAuditText(fresh)).toMatch(/10 days old[\s\S]*warning: the vulnerability database is 10 days old/);
     expect(formatAuditText(r)).not.toMatch(/warning/);
   });

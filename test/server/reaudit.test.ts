@@ -16,7 +16,7 @@ import { Api } from "./client.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const record = (id: string, pkg: string, fixed: string): string =>
-  JSON.stringify({ id, modified: "2024-01-01T00:00:00Z", summary: "remote code execution in the loader", database_specific: { severity: "CRITICAL" }, affected: [{ package: { name: pkg, ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed }] }] }] });
+  JSON.stringify({ id, modified: new Date(Date.now() - 86_400_000).toISOString(), summary: "remote code execution in the loader", database_specific: { severity: "CRITICAL" }, affected: [{ package: { name: pkg, ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed }] }] }] });
 
 describe("vulnerability database update → re-audit", () => {
   let dataDir: string;

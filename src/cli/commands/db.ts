@@ -76,13 +76,14 @@ export async function runDbStatus(raw: Record<string, unknown>): Promise<number>
     const meta = await readDbMetadata(db);
     const loaded = await loadOsvDatabase(db);
     loaded.validateAll();
-    const updatedAt = meta?.updatedAt ?? loaded.updatedAt;
+    const updatedAt = loaded.updatedAt;
     const t = updatedAt ? Date.parse(updatedAt) : NaN;
     const ageDays = Number.isFinite(t) ? Math.max(0, Math.floor((Date.now() - t) / 86_400_000)) : undefined;
     const status = {
       path: db,
       updatedAt: updatedAt ?? null,
-      ageFrom: meta ? "metadata" : loaded.updatedAt ? "records" : null,
+      ageFrom: loaded.ageFrom ?? null,
+      importedAt: loaded.importedAt ?? null,
       ageDays: ageDays ?? null,
       stale: ageDays === undefined || ageDays > STALE_DAYS,
       records: loaded.records,
@@ -96,7 +97,8 @@ export async function runDbStatus(raw: Record<string, unknown>): Promise<number>
     } else {
       process.stdout.write(
         `database: ${db}\n  records: ${status.records} (withdrawn left out: ${status.withdrawn})\n` +
-          `  updated: ${updatedAt ?? "unknown"}${ageDays !== undefined ? ` (${ageDays} days ago${meta ? "" : ", newest record"})` : ""}\n` +
+          `  data as of: ${updatedAt ?? "unknown"}${ageDays !== undefined ? ` (${ageDays} days ago, ${status.ageFrom === "records" ? "its newest record" : "when it was fetched"})` : ""}\n` +
+          `${status.importedAt ? `  imported: ${status.importedAt}\n` : ""}` +
           `${status.source ? `  source: ${status.source}\n` : ""}${status.sha256 ? `  sha256: ${status.sha256}\n` : ""}` +
           `${status.issues ? `  broken records: ${status.issues}\n` : ""}`,
       );

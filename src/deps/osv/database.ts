@@ -38,9 +38,14 @@ export interface DbMetadata {
 export interface OsvDatabase {
   kind: "offline" | "online";
   path?: string;
-  /** When the data was fetched (metadata.json), else the newest `modified` among its records. */
+  /**
+   * How new the data is: the newest `modified` among its records, or when it was fetched (metadata.json) if that is
+   * earlier or no record has a usable time. A 2024 snapshot imported today is as old as its newest record.
+   */
   updatedAt?: string;
   ageFrom?: "metadata" | "records";
+  /** When it was imported (metadata.json), if it was. */
+  importedAt?: string;
   source?: string;
   sha256?: string;
   /** Records in use (PyPI, not withdrawn, valid). */
@@ -94,7 +99,9 @@ export class OsvIndex {
   readonly issues: DbIssue[] = [];
   records = 0;
   withdrawn = 0;
+  /** The newest `modified` time of a record, ignoring times that cannot be parsed or lie in the future. */
   newestModified: string | undefined;
+  private newestModifiedMs = -Infinity;
   private readonly pending = new Map<string, PendingRecord[]>();
   private readonly byPackage = new Map<string, OsvEntry[]>();
   private readonly normalized = new Map<PendingRecord, OsvEntry[] | undefined>();
@@ -135,7 +142,14 @@ export class OsvIndex {
       return;
     }
     this.records++;
-    if (typeof raw.modified === "string" && (!this.newestModified || raw.modified > this.newestModified)) this.newestModified = raw.modified;
+    if (typeof raw.modified === "string") {
+      const t = Date.parse(raw.modified);
+      // A record dated after now (a day's clock slack) would make any database look fresh: it does not count.
+      if (Number.isFinite(t) && t > this.newestModifiedMs && t <= Date.now() + 86_400_000) {
+        this.newestModifiedMs = t;
+        this.newestModified = raw.modified;
+      }
+    }
     const p: PendingRecord = text !== undefined ? { raw: undefined, text, file, line } : { raw, file, line };
     for (const n of names) {
       let list = this.pending.get(n);
@@ -362,14 +376,19 @@ export async function loadOsvDatabase(dir: string, limits: OsvLoadLimits = DEFAU
     lookup: index.lookup,
     validateAll: index.validateAll,
   };
-  if (meta) {
-    db.updatedAt = meta.updatedAt;
-    db.ageFrom = "metadata";
-    db.source = meta.source;
-    if (meta.sha256) db.sha256 = meta.sha256;
-  } else if (index.newestModified) {
+  // The data is as old as its newest record, and no newer than when it was fetched.
+  const imported = meta ? Date.parse(meta.updatedAt) : NaN;
+  if (index.newestModified !== undefined && !(Date.parse(index.newestModified) > imported)) {
     db.updatedAt = index.newestModified;
     db.ageFrom = "records";
+  } else if (meta) {
+    db.updatedAt = meta.updatedAt;
+    db.ageFrom = "metadata";
+  }
+  if (meta) {
+    db.importedAt = meta.updatedAt;
+    db.source = meta.source;
+    if (meta.sha256) db.sha256 = meta.sha256;
   }
   return db;
 }

@@ -44,8 +44,10 @@ describe("updateDatabase", () => {
 
     const loaded = await loadOsvDatabase(db);
     expect(loaded.records).toBe(2);
-    expect(loaded.updatedAt).toBe("2024-06-01T00:00:00.000Z");
-    expect(loaded.ageFrom).toBe("metadata");
+    // Imported 2024-06-01, newest record 2024-01-01: the data is as old as the record.
+    expect(loaded.importedAt).toBe("2024-06-01T00:00:00.000Z");
+    expect(loaded.updatedAt).toBe("2024-01-01T00:00:00Z");
+    expect(loaded.ageFrom).toBe("records");
     expect(loaded.lookup("torch").map((e) => e.id)).toEqual(["PYSEC-2022-43015"]);
     // Records the import could not use are reported again when the database is used.
     expect(loaded.issues.map((i) => i.file)).toEqual(["all.zip:broken.json", "all.zip:bad-crc.json"]);
