@@ -67,3 +67,29 @@ describe("audit log through the real gate server (embedded defaults)", () => {
     expect(bad.stdout).toContain(`entry ${target} (project.created`);
   });
 });
+
+describe("audit-log verify of two servers with the default state file", () => {
+  it("keeps each server's trusted key apart: the second server is a first use, not a key change or tampering", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "modelgate-auditlog-two-"));
+    const servers: GateServer[] = [];
+    const config = process.env.XDG_CONFIG_HOME;
+    process.env.XDG_CONFIG_HOME = join(dir, "config");
+    try {
+      for (const name of ["a", "b"]) servers.push(await createServer({ dataDir: join(dir, name), port: 0, workers: 0, adminToken: ADMIN, logLevel: "silent" }));
+      const notices: string[] = [];
+      for (const s of servers) {
+        const r = await verifyAuditLog({ server: s.url, token: ADMIN, onNotice: (m) => notices.push(m) });
+        expect(r, s.url).toMatchObject({ verified: true, problems: [], trust: "first-use", origin: "modelgate/audit-log", stateSaved: true });
+        expect(r.statePath.startsWith(join(dir, "config", "modelgate", "audit-log", encodeURIComponent(new URL(s.url).origin)))).toBe(true);
+      }
+      expect(notices.filter((n) => n.startsWith("trust on first use"))).toHaveLength(2);
+      // Each server again: its own key, from its own state.
+      for (const s of servers) expect(await verifyAuditLog({ server: s.url, token: ADMIN })).toMatchObject({ verified: true, trust: "state" });
+    } finally {
+      if (config === undefined) delete process.env.XDG_CONFIG_HOME;
+      else process.env.XDG_CONFIG_HOME = config;
+      for (const s of servers) await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

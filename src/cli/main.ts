@@ -336,7 +336,7 @@ function buildProgram(only?: string): Command {
       .option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414")
       .option("--token <token>", "API token with audit:read (auditor or admin; default $MODELGATE_TOKEN)")
       .option("--public-key <pem>", "the log's public key to require (GET /api/v1/audit-log/public-key, obtained out of band)")
-      .option("--state <file>", "where the last verified checkpoint and the trusted key are kept (default ~/.config/modelgate/audit-log/<origin>.json)")
+      .option("--state <file>", "where the last verified checkpoint and the trusted key are kept (default ~/.config/modelgate/audit-log/<server>/<log name>.json, one per server URL)")
       .option("--spot-checks <n>", "random inclusion proofs to check besides the first and last entry (default 16)")
       .addOption(new Option("-f, --format <format>", "result format").choices(["text", "json"]).default("text"))
       .option("-q, --quiet", "no progress on standard error")

@@ -37,7 +37,7 @@ export interface AuditLogClientOptions {
 export interface VerifyOptions extends AuditLogClientOptions {
   /** PEM of the log's public key to pin (overrides the state file's). */
   publicKeyPem?: string;
-  /** State file (default ~/.config/modelgate/audit-log/<origin>.json, or under $XDG_CONFIG_HOME). */
+  /** State file (default ~/.config/modelgate/audit-log/<server URL origin>/<log name>.json, or under $XDG_CONFIG_HOME). */
   statePath?: string;
   /** Do not save the verified checkpoint. */
   noStateUpdate?: boolean;
@@ -93,9 +93,14 @@ const PAGE = 1000;
 /** Problems listed at most (the rest are counted). */
 const MAX_PROBLEMS = 50;
 
-export function defaultStatePath(origin: string): string {
+/**
+ * Where the trusted key and last checkpoint of one server's log are kept. Every gate server names its log the same
+ * (modelgate/audit-log), so the state is kept per server (scheme, host and port of its URL) and log name: a second
+ * server is a first use of its own key, not a key change of the first.
+ */
+export function defaultStatePath(origin: string, server: string): string {
   const base = process.env.XDG_CONFIG_HOME && process.env.XDG_CONFIG_HOME.length > 0 ? process.env.XDG_CONFIG_HOME : join(homedir(), ".config");
-  return join(base, "modelgate", "audit-log", `${encodeURIComponent(origin)}.json`);
+  return join(base, "modelgate", "audit-log", encodeURIComponent(new URL(server).origin), `${encodeURIComponent(origin)}.json`);
 }
 
 const STATUS_CODES: Record<number, ModelgateErrorCode> = { 400: "INVALID_OPTION", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND" };
@@ -258,7 +263,7 @@ export async function verifyAuditLog(options: VerifyOptions): Promise<VerifyResu
   const unverified = parseCheckpointText(parseNote(cp.note).text);
   const origin = unverified.origin;
   checkKeyName(origin);
-  const statePath = options.statePath ?? defaultStatePath(origin);
+  const statePath = options.statePath ?? defaultStatePath(origin, options.server);
   const state = await readState(statePath);
   if (state !== undefined && state.origin !== origin) {
     throw new ModelgateError("INVALID_OPTION", `the state file ${statePath} belongs to the log "${state.origin}", but the server's log is "${origin}"`);
