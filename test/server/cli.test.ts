@@ -1,5 +1,5 @@
 /** `modelgate serve` and `modelgate push` as a user runs them: separate processes, real signals, exit codes. */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +34,18 @@ describe("modelgate serve / push", () => {
     expect(ok.stdout).toContain("pushed demo/tiny@1: 1 file(s), 1 uploaded");
     expect(ok.stdout).toContain("demo/tiny@1: approved");
     expect(ok.code).toBe(0);
+
+    // A Hugging Face cache snapshot: every file is a link into ../../blobs. The linked content is pushed.
+    const cache = join(work, "hub", "models--demo--tiny");
+    mkdirSync(join(cache, "blobs"), { recursive: true });
+    mkdirSync(join(cache, "snapshots", "abc123"), { recursive: true });
+    copyFileSync(join(ROOT, "test/fixtures/baseline/safetensors/tiny.safetensors"), join(cache, "blobs", "f00d"));
+    symlinkSync(join("..", "..", "blobs", "f00d"), join(cache, "snapshots", "abc123", "model.safetensors"));
+    const linked = await runCli(["push", join(cache, "snapshots", "abc123"), "--to", s.url, "--project", "demo", "--model", "tiny", "--version", "2", "--wait"], { MODELGATE_TOKEN: s.token! });
+    expect(linked.stderr).toBe("");
+    expect(linked.stdout).toContain("pushed demo/tiny@2: 1 file(s), 0 uploaded");
+    expect(linked.stdout).toContain("demo/tiny@2: approved");
+    expect(linked.code).toBe(0);
 
     const bad = join(work, "bad");
     mkdirSync(bad);

@@ -73,7 +73,10 @@ function uploadFile(base: string, token: string, uploadId: string, f: LocalFile,
  * the server does not hold yet, and completes the push (the version is then pending until scanned).
  */
 export async function pushModel(modelPath: string, o: PushOptions): Promise<PushResult> {
-  const listing = await listModelFiles(modelPath, { allowSymlinks: false, ignorePaths: [...DEFAULT_IGNORE_PATHS] });
+  // Links to files are followed, as scan does: a Hugging Face cache snapshot is a folder of links into ../../blobs.
+  // What is pushed is the linked file's content, hashed and uploaded from the same path; links to folders are not
+  // entered (listModelFiles).
+  const listing = await listModelFiles(modelPath, { allowSymlinks: true, ignorePaths: [...DEFAULT_IGNORE_PATHS] });
   const entries = listing.files.map((f) => ({ path: listing.singleFile ? basename(modelPath) : f.name, abs: f.path, size: f.size }));
   if (entries.length === 0) throw new ModelgateError("USAGE", `${modelPath}: no files to push`);
   const total = entries.reduce((a, f) => a + f.size, 0);
