@@ -1,5 +1,5 @@
 /** `modelgate serve` and `modelgate push` as a user runs them: separate processes, real signals, exit codes. */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,6 +46,15 @@ describe("modelgate serve / push", () => {
     expect(linked.stdout).toContain("pushed demo/tiny@2: 1 file(s), 0 uploaded");
     expect(linked.stdout).toContain("demo/tiny@2: approved");
     expect(linked.code).toBe(0);
+    // A link out of the folder (a cloned repository's config.json -> a secret) is refused, nothing pushed.
+    const leaky = join(work, "leaky");
+    mkdirSync(leaky);
+    copyFileSync(join(ROOT, "test/fixtures/baseline/safetensors/tiny.safetensors"), join(leaky, "model.safetensors"));
+    writeFileSync(join(work, "secret.txt"), "aws_secret_access_key = x\n");
+    symlinkSync(join(work, "secret.txt"), join(leaky, "config.json"));
+    const refusedLink = await runCli(["push", leaky, "--to", s.url, "--project", "demo", "--model", "tiny", "--version", "3"], { MODELGATE_TOKEN: s.token! });
+    expect(refusedLink.code).toBe(2);
+    expect(refusedLink.stderr).toMatch(/config\.json is a link to .*secret\.txt, outside /);
 
     const bad = join(work, "bad");
     mkdirSync(bad);

@@ -71,6 +71,8 @@ const WEIGHT_PREFERENCE: ReadonlyArray<readonly string[]> = [
 
 /** Formats that are (or carry) a pickle stream. */
 const PICKLE_FORMATS: ReadonlySet<FormatId> = new Set(["pickle", "pytorch-legacy", "pytorch-zip", "torchscript", "joblib"]);
+/** Zips, including those a scan names by what they hold (knownFormat): torch.load opens any of them. */
+const ZIP_FORMATS: ReadonlySet<FormatId> = new Set(["zip", "npz", "keras"]);
 /** Extensions never worth sniffing for pickles: text a loader reads as text. */
 const TEXT_EXTENSIONS = /\.(?:json|jsonl|txt|md|py|jinja2?|j2|yaml|yml|csv|tsv|gitattributes|gitignore)$/i;
 /** Largest config read for the folder summary (the per-file analyzer reports larger ones). */
@@ -171,7 +173,7 @@ export async function analyzeModelFolder(dir: string, files: string[], knownForm
     if (TEXT_EXTENSIONS.test(rel)) continue;
     const format = knownFormat?.(rel) ?? (await sniffFormat(abs(rel)));
     if (format === undefined) continue;
-    if (PICKLE_FORMATS.has(format) || (format === "zip" && /\.(?:bin|pt|pth|ckpt|pkl)$/i.test(rel))) pickles.add(rel);
+    if (PICKLE_FORMATS.has(format) || (ZIP_FORMATS.has(format) && /\.(?:bin|pt|pth|ckpt|pkl)$/i.test(rel))) pickles.add(rel);
   }
   for (const p of pickles) loader.add(p);
 

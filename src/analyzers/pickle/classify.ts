@@ -210,7 +210,8 @@ interface Lookups {
   knownModules: Set<string>;
 }
 
-let lookups: Lookups | undefined;
+let built: Lookups | undefined;
+const lookups = (): Lookups => (built ??= buildLookups());
 
 function byModule(entries: readonly { module: string; names: readonly string[] }[]): Map<string, Set<string>> {
   const map = new Map<string, Set<string>>();
@@ -301,7 +302,7 @@ function isAllowed(rawModule: string, rawName: string): boolean {
   // TorchScript archives name their classes __torch__.…; TorchScript resolves them from the archive itself,
   // and Python's find_class cannot import a module of that name.
   if (module === "__torch__" || module.startsWith("__torch__.")) return true;
-  return (lookups ??= buildLookups()).allowed.get(module)?.has(name) === true || generated(GENERATED_CLASSES, module, name) || generated(GENERATED_FUNCTIONS, module, name);
+  return lookups().allowed.get(module)?.has(name) === true || generated(GENERATED_CLASSES, module, name) || generated(GENERATED_FUNCTIONS, module, name);
 }
 
 function dangerous(hit: DenyHit, resolved: string, raw: string): GlobalVerdict {
@@ -346,7 +347,7 @@ function classifyUncached(rawModule: string, rawName: string): GlobalVerdict {
     if (hit !== undefined) return dangerous(hit, candidate, raw);
   }
 
-  if ((lookups ??= buildLookups()).knownModules.has(resolved)) {
+  if (lookups().knownModules.has(resolved)) {
     return {
       kind: "dangerous",
       category: "gadget",
@@ -356,7 +357,7 @@ function classifyUncached(rawModule: string, rawName: string): GlobalVerdict {
 
   if (isAllowed(rawModule, rawName)) return SAFE;
   const [m, n] = compatRename(rawModule, rawName);
-  if (generated(GENERATED_REBUILDABLE, m, n) || lookups.rebuildOnly.get(m)?.has(n) === true) return REBUILDABLE;
+  if (generated(GENERATED_REBUILDABLE, m, n) || lookups().rebuildOnly.get(m)?.has(n) === true) return REBUILDABLE;
   return UNKNOWN;
 }
 

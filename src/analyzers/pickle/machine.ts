@@ -623,9 +623,11 @@ class PickleMachine {
     for (let i = from; i < to; i++) {
       const item = src[i]!;
       if (into.length < CONTAINER_KEEP) {
-        if (isContainer(owner) && owner.flat === into.length && isScalar(item)) owner.flat++;
+        if (isContainer(owner) && owner !== EMPTY_TUPLE) {
+          if (owner.flat === into.length && isScalar(item)) owner.flat++;
+          else if (!isPlainData(item)) owner.impure = true;
+        }
         into.push(item);
-        if (isContainer(owner) && !isPlainData(item) && owner !== EMPTY_TUPLE) owner.impure = true;
       } else if (!this.settle(item)) {
         if (isContainer(owner)) owner.impure = true;
         if (into.length < MAX_KEPT_CALLABLES) into.push(item);

@@ -264,7 +264,6 @@ export function dictFullyKnown(d: DictValue): boolean {
   return true;
 }
 
-/** True for values that are certainly not callable and not classes (literals and builtin containers). */
 /** Plain data that holds no other value: what a container's `flat` prefix counts. */
 export function isScalar(v: Value): boolean {
   switch (v.kind) {
@@ -280,6 +279,7 @@ export function isScalar(v: Value): boolean {
   }
 }
 
+/** True for values that are certainly not callable and not classes (literals and builtin containers). */
 export function isPlainData(v: Value): boolean {
   switch (v.kind) {
     case "list":

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { realpath } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { basename } from "node:path";
+import { basename, dirname, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { api, apiErrorFromBody } from "../../client/http.js";
 import { ModelgateError } from "../../core/errors.js";
@@ -69,14 +70,32 @@ function uploadFile(base: string, token: string, uploadId: string, f: LocalFile,
 }
 
 /**
+ * Refuses a file whose real path is outside the pushed folder, or, for a Hugging Face cache snapshot
+ * (`…/models--org--name/snapshots/<commit>`), outside that repository's folder (its links point into ../../blobs).
+ */
+async function checkLinkTargets(root: string, files: readonly { name: string; path: string }[]): Promise<void> {
+  const real = await realpath(root);
+  const snapshots = dirname(real);
+  const base = basename(snapshots) === "snapshots" && basename(dirname(snapshots)).startsWith("models--") ? dirname(snapshots) : real;
+  for (const f of files) {
+    const target = await realpath(f.path);
+    if (target !== base && !target.startsWith(base + sep)) {
+      throw new ModelgateError("SYMLINK_NOT_ALLOWED", `${f.path} is a link to ${target}, outside ${base}: push uploads only files inside the model folder`);
+    }
+  }
+}
+
+/**
  * Pushes a model folder (or one file) to a gate server: hashes every file, declares the version, uploads the files
  * the server does not hold yet, and completes the push (the version is then pending until scanned).
  */
 export async function pushModel(modelPath: string, o: PushOptions): Promise<PushResult> {
   // Links to files are followed, as scan does: a Hugging Face cache snapshot is a folder of links into ../../blobs.
   // What is pushed is the linked file's content, hashed and uploaded from the same path; links to folders are not
-  // entered (listModelFiles).
+  // entered (listModelFiles). A link may not lead out of the folder (or the snapshot's repository): a cloned
+  // repository's `config.json -> ~/.aws/credentials` must not be uploaded.
   const listing = await listModelFiles(modelPath, { allowSymlinks: true, ignorePaths: [...DEFAULT_IGNORE_PATHS] });
+  if (!listing.singleFile) await checkLinkTargets(modelPath, listing.files);
   const entries = listing.files.map((f) => ({ path: listing.singleFile ? basename(modelPath) : f.name, abs: f.path, size: f.size }));
   if (entries.length === 0) throw new ModelgateError("USAGE", `${modelPath}: no files to push`);
   const total = entries.reduce((a, f) => a + f.size, 0);

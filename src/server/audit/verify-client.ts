@@ -95,12 +95,14 @@ const MAX_PROBLEMS = 50;
 
 /**
  * Where the trusted key and last checkpoint of one server's log are kept. Every gate server names its log the same
- * (modelgate/audit-log), so the state is kept per server (scheme, host and port of its URL) and log name: a second
+ * (modelgate/audit-log), so the state is kept per server (its URL: scheme, host, port and path) and log name: a second
  * server is a first use of its own key, not a key change of the first.
  */
 export function defaultStatePath(origin: string, server: string): string {
   const base = process.env.XDG_CONFIG_HOME && process.env.XDG_CONFIG_HOME.length > 0 ? process.env.XDG_CONFIG_HOME : join(homedir(), ".config");
-  return join(base, "modelgate", "audit-log", encodeURIComponent(new URL(server).origin), `${encodeURIComponent(origin)}.json`);
+  const url = new URL(server);
+  const where = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  return join(base, "modelgate", "audit-log", encodeURIComponent(where), `${encodeURIComponent(origin)}.json`);
 }
 
 const STATUS_CODES: Record<number, ModelgateErrorCode> = { 400: "INVALID_OPTION", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND" };
