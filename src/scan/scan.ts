@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
-import { basename, join, relative, sep } from "node:path";
+import { basename, join } from "node:path";
 import { analyzeModelFolder } from "../analyzers/hf/folder.js";
 import { analyzerFor } from "../analyzers/registry.js";
 import type { AnalyzerContext, FindingInput } from "../analyzers/analyzer.js";
@@ -353,8 +353,19 @@ function workerFailureResult(path: string, failure: WorkerFailure): DiskFileResu
   return { reports: [report], bytesRead: 0 };
 }
 
-/** Expands folders into the files below them (sorted, links to files followed, others reported). */
-async function expand(path: string, out: string[], notes: FileReport[], seen: Set<string>): Promise<void> {
+/** A folder argument and the files found below it, named relative to it (for the folder pass). */
+interface WalkedFolder {
+  dir: string;
+  files: string[];
+  rel: string[];
+}
+
+/**
+ * Expands folders into the files below them (sorted, links to files followed, others reported). `rel` is the
+ * path below the folder argument (`under.rel` gets one entry per file pushed), kept as the walk goes: deriving
+ * it afterwards from the joined paths breaks on arguments such as `./m/` or `.`, which join() rewrites.
+ */
+async function expand(path: string, out: string[], notes: FileReport[], seen: Set<string>, under?: WalkedFolder, rel = ""): Promise<void> {
   const st = await stat(path);
   if (!st.isDirectory()) {
     out.push(path);
@@ -366,9 +377,15 @@ async function expand(path: string, out: string[], notes: FileReport[], seen: Se
   const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const child = join(path, entry.name);
+    const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
+    const found = (): void => {
+      out.push(child);
+      under?.files.push(child);
+      under?.rel.push(childRel);
+    };
     if (entry.isSymbolicLink()) {
       const target = await stat(child).catch(() => undefined);
-      if (target?.isFile()) out.push(child);
+      if (target?.isFile()) found();
       else {
         notes.push({
           path: child,
@@ -383,9 +400,9 @@ async function expand(path: string, out: string[], notes: FileReport[], seen: Se
         });
       }
     } else if (entry.isDirectory()) {
-      await expand(child, out, notes, seen);
+      await expand(child, out, notes, seen, under, childRel);
     } else if (entry.isFile()) {
-      out.push(child);
+      found();
     } else {
       notes.push({
         path: child,
@@ -416,6 +433,7 @@ export async function scanWithQueue(paths: readonly string[], options: ScanOptio
   const started = Date.now();
   const files: string[] = [];
   const notes: FileReport[] = [];
+  const folders: WalkedFolder[] = [];
   for (const p of paths) {
     try {
       await lstat(p);
@@ -424,7 +442,10 @@ export async function scanWithQueue(paths: readonly string[], options: ScanOptio
       throw new ModelgateError(code === "ENOENT" ? "PATH_NOT_FOUND" : "PATH_UNREADABLE", `${p}: ${code === "ENOENT" ? "no such file or folder" : (e as Error).message}`);
     }
     try {
-      await expand(p, files, notes, new Set());
+      const st = await stat(p);
+      const under = st.isDirectory() ? { dir: p, files: [], rel: [] } : undefined;
+      if (under) folders.push(under);
+      await expand(p, files, notes, new Set(), under);
     } catch (e) {
       throw new ModelgateError("PATH_UNREADABLE", `${p}: ${(e as Error).message}`);
     }
@@ -442,26 +463,27 @@ export async function scanWithQueue(paths: readonly string[], options: ScanOptio
   });
   const bytesRead = results.reduce((n, r) => n + r.bytesRead, 0);
   const all = [...results.flatMap((r) => r.reports), ...notes];
-  const folders = await analyzeFolders(paths, files, all);
-  return buildReport({ targets: [...paths], files: all, folders, options: resolved, bytesRead, durationMs: Date.now() - started });
+  const folderReports = await analyzeFolders(folders, all);
+  return buildReport({ targets: [...paths], files: all, folders: folderReports, options: resolved, bytesRead, durationMs: Date.now() - started });
 }
 
 /**
  * Folder-level checks for each folder argument (a Hugging Face model folder: which files a loader reads,
  * custom code named by auto_map). Their findings join the report of the file they are about.
  */
-async function analyzeFolders(paths: readonly string[], files: string[], reports: FileReport[]): Promise<FolderReport[]> {
+async function analyzeFolders(folders: readonly WalkedFolder[], reports: FileReport[]): Promise<FolderReport[]> {
   const out: FolderReport[] = [];
   // What the scan found for each file it read (members and unreadable files aside): the folder pass reuses it.
   const scanned = new Map<string, FormatId>();
   for (const r of reports) if (r.container === undefined && r.format !== "unknown") scanned.set(r.path, r.format);
-  for (const dir of paths) {
-    if (!(await stat(dir)).isDirectory()) continue;
-    const prefix = dir.endsWith(sep) ? dir : dir + sep;
-    const rel = files.filter((f) => f.startsWith(prefix)).map((f) => relative(dir, f));
+  for (const { dir, files, rel } of folders) {
+    const byRel = new Map(rel.map((r, i) => [r, files[i]!]));
     let summary;
     try {
-      summary = await analyzeModelFolder(dir, rel, (f) => scanned.get(join(dir, f)));
+      summary = await analyzeModelFolder(dir, rel, (f) => {
+        const path = byRel.get(f);
+        return path === undefined ? undefined : scanned.get(path);
+      });
     } catch (e) {
       // The folder summary failed as a whole: the files' own reports stand, and the folder says it was not verified.
       const finding = createFinding("scanner/analyzer-error", dir, undefined, { message: `the model folder analysis failed: ${e instanceof Error ? e.message : String(e)}; which files a loader reads and the custom code its configs name were not verified` });

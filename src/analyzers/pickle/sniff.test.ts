@@ -22,6 +22,15 @@ describe("looksLikePickle", () => {
     expect(looksLikePickle(pickle(4).raw(0x58, Buffer.from([0xff, 0xff, 0xff, 0x7f]), "tiny").done())).toBe(true);
   });
 
+  it("PROTO 0–5 then FRAME is a pickle whatever follows (a frame cut off, junk after it); PROTO 6 is not", () => {
+    for (const proto of [0, 1, 2, 3, 4, 5]) {
+      for (const rest of [[], [0x01], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [0x08, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00]]) {
+        expect(looksLikePickle(Buffer.from([0x80, proto, 0x95, ...rest])), `${proto} ${rest.length}`).toBe(true);
+      }
+    }
+    expect(looksLikePickle(Buffer.from([0x80, 6, 0x95, 8, 0, 0, 0, 0, 0, 0, 0, 0x4e, 0x2e]))).toBe(false);
+  });
+
   it("accepts a pickle given only the first bytes of a long file", () => {
     const full = pickle(4).frame(100_000).emptyDict().mark().str("weights").binbytes(Buffer.alloc(100_000)).setitems().stop().done();
     expect(looksLikePickle(full.subarray(0, 4096))).toBe(true);
