@@ -12,7 +12,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** Every subcommand, in the order `modelgate --help` lists them. */
-export const COMMAND_NAMES = ["scan", "check", "hash", "sign", "verify", "provenance", "sbom", "audit-log", "audit", "db", "serve", "push", "import", "pull"] as const;
+export const COMMAND_NAMES = ["scan", "check", "hash", "sign", "verify", "provenance", "sbom", "audit-log", "audit", "db", "serve", "project", "token", "server-key", "push", "import", "pull"] as const;
 
 /**
  * The program with every subcommand, or only `only` (what `modelgate scan …` runs: defining the fifteen
@@ -333,7 +333,7 @@ function buildProgram(only?: string): Command {
     auditLog
       .command("verify")
       .description("Verify every entry of the server's audit log against its signed checkpoint and the checkpoint verified last time.")
-      .option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414")
+      .option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414 (default $MODELGATE_SERVER)")
       .option("--token <token>", "API token with audit:read (auditor or admin; default $MODELGATE_TOKEN)")
       .option("--public-key <pem>", "the log's public key to require (GET /api/v1/audit-log/public-key, obtained out of band)")
       .option("--state <file>", "where the last verified checkpoint and the trusted key are kept (default ~/.config/modelgate/audit-log/<server>/<log name>.json, one per server URL)")
@@ -369,7 +369,7 @@ function buildProgram(only?: string): Command {
     auditLog
       .command("show")
       .description("Print the entries of the server's audit log.")
-      .option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414")
+      .option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414 (default $MODELGATE_SERVER)")
       .option("--token <token>", "API token with audit:read (default $MODELGATE_TOKEN)")
       .option("--from <n>", "first entry index (default 0)")
       .option("--to <n>", "stop before this index (default: the end of the log)")
@@ -507,6 +507,7 @@ function buildProgram(only?: string): Command {
       .option("--max-upload <size>", "largest file accepted, e.g. 10GiB (default 64GiB)")
       .option("--upload-expiry-hours <n>", "expire pushes left unfinished this long, deleting blobs no version uses (default 24; env MODELGATE_UPLOAD_EXPIRY_HOURS)")
       .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info; env MODELGATE_LOG_LEVEL)")
+      .option("--admin-token-file <file>", "on the first start, write the one-time admin token to this new file (mode 600) instead of printing it")
       .option("--import-from <url...>", "allow pull-through imports from these Hugging Face-compatible hubs, e.g. https://huggingface.co (default: off; env MODELGATE_IMPORT_FROM, comma-separated; hub token from MODELGATE_HF_TOKEN)")
       .option("--allow-internal-host <host...>", "let imports (and their redirects) and webhooks reach these internal addresses: IPs, CIDR ranges or host names (default: loopback, private, link-local and metadata addresses are refused; env MODELGATE_ALLOW_INTERNAL_HOSTS, comma-separated)")
       .option("--max-import <size>", "largest pull-through import, all files together, e.g. 500GiB (default 1TiB; each file is also held to --max-upload)")
@@ -544,12 +545,94 @@ Scaling out: every node shares the PostgreSQL database and the bucket; copy the 
       });
   }
 
+  const serverOption = (o: Command): Command =>
+    o.option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414 (default $MODELGATE_SERVER)").option("--token <token>", "API token (default $MODELGATE_TOKEN)");
+
+  if (wanted("project")) {
+    const project = program.command("project").description("Create and list a gate server's projects (every model version belongs to one).");
+    serverOption(project.command("create"))
+      .description("Create a project on a gate server (admin token); its publishers can then push to it.")
+      .argument("<name>", "project name: letters, digits, . _ -, at most 128 characters")
+      .option("--policy <file>", "the project's own policy (modelgate check format); it may only tighten the organisation policy")
+      .addOption(new Option("-f, --format <format>", "text or json on standard output").choices(["text", "json"]).default("text"))
+      .addHelpText(
+        "after",
+        `
+  Exit codes: 0 created; 2 usage error, the project exists, token refused, server unreachable.
+
+  Examples:
+    export MODELGATE_SERVER=http://127.0.0.1:8414 MODELGATE_TOKEN=$(cat admin.token)
+    modelgate project create vision
+    modelgate project create nlp --policy nlp-policy.yaml`,
+      )
+      .action(async (name: string, opts: Record<string, unknown>) => {
+        const { runProjectCreate } = await import("./commands/admin.js");
+        process.exitCode = await runProjectCreate(name, opts);
+      });
+    serverOption(project.command("list"))
+      .description("List the projects the token can read, with their number of models.")
+      .addOption(new Option("-f, --format <format>", "text or json on standard output").choices(["text", "json"]).default("text"))
+      .action(async (opts: Record<string, unknown>) => {
+        const { runProjectList } = await import("./commands/admin.js");
+        process.exitCode = await runProjectList(opts);
+      });
+  }
+
+  if (wanted("token")) {
+    const token = program.command("token").description("Issue API tokens (admin token needed).");
+    serverOption(token.command("create"))
+      .description("Create an API token with roles in projects; the token is printed once, alone on standard output.")
+      .argument("<name>", "what the token is for, e.g. ci-publisher")
+      .option("--role <project:role>", "a role in a project: admin, publisher, reviewer, consumer or auditor (repeatable)", collect, [])
+      .option("--admin", "a server administrator token (every project, tokens, policy)")
+      .option("--expires-in-days <n>", "days until it expires (default 90)")
+      .addOption(new Option("-f, --format <format>", "text (the token alone) or json (token, id, roles, expiry)").choices(["text", "json"]).default("text"))
+      .addHelpText(
+        "after",
+        `
+  Exit codes: 0 created; 2 usage error, unknown project or role, token refused, server unreachable.
+
+  Examples:
+    export PUBLISHER_TOKEN=$(modelgate token create ci-publisher --role vision:publisher --expires-in-days 30)
+    modelgate token create reader --role vision:consumer --role nlp:consumer`,
+      )
+      .action(async (name: string, opts: Record<string, unknown>) => {
+        const { runTokenCreate } = await import("./commands/admin.js");
+        process.exitCode = await runTokenCreate(name, opts);
+      });
+  }
+
+  if (wanted("server-key")) {
+    program
+      .command("server-key")
+      .description("Print (or save) the public key a gate server signs approved versions with, for pull/verify --public-key.")
+      .option("--server <url>", "the gate server, e.g. http://127.0.0.1:8414 (default $MODELGATE_SERVER)")
+      .option("-o, --output <file>", "write the PEM to this file (never over an existing one) instead of standard output")
+      .addHelpText(
+        "after",
+        `
+  The key comes over the network, so it is only as trustworthy as that connection: compare the hint printed on
+  standard error with the one the server's administrators publish (modelgate serve prints it at start) before
+  you pin it. Needs no token.
+
+  Exit codes: 0 printed or written; 2 usage error, the file exists, server unreachable or no modelgate server.
+
+  Examples:
+    modelgate server-key --server http://127.0.0.1:8414 -o server.pub
+    modelgate pull vision/resnet@2.1.0 --from http://127.0.0.1:8414 --public-key server.pub`,
+      )
+      .action(async (opts: Record<string, unknown>) => {
+        const { runServerKey } = await import("./commands/admin.js");
+        process.exitCode = await runServerKey(opts);
+      });
+  }
+
   if (wanted("push")) {
     program
       .command("push")
       .description("Push a model folder (or file) to a gate server as a new version; it is scanned and checked before anyone can download it.")
       .argument("<model>", "model folder, or a single model file")
-      .option("--to <url>", "the gate server, e.g. http://127.0.0.1:8414")
+      .option("--to <url>", "the gate server, e.g. http://127.0.0.1:8414 (default $MODELGATE_SERVER)")
       .option("--project <name>", "project")
       .option("--model <name>", "model name")
       .option("--version <name>", "version name (versions are immutable)")
@@ -562,7 +645,9 @@ Scaling out: every node shares the PostgreSQL database and the bucket; copy the 
         `
   Every file is hashed (SHA-256) and declared; only files the project does not hold yet are uploaded, then
   the version is pending until the server has scanned it. .git, .gitattributes, .github and .gitignore are
-  left out; symbolic links are refused.
+  left out. Links to files are followed (a Hugging Face cache snapshot pushes as it is), links to folders are
+  not entered, and a link that leads out of the model folder (or the snapshot's models--org--name folder) is
+  refused.
 
   Exit codes:
     0  pushed (with --wait: approved)
@@ -585,7 +670,7 @@ Scaling out: every node shares the PostgreSQL database and the bucket; copy the 
       .command("import")
       .description("Have a gate server fetch a model from a Hugging Face-compatible hub itself (pull-through), then scan and check it like a push.")
       .argument("<source>", "hf://ORG/NAME, or hf://ORG/NAME@REVISION")
-      .option("--to <url>", "the gate server, e.g. http://127.0.0.1:8414")
+      .option("--to <url>", "the gate server, e.g. http://127.0.0.1:8414 (default $MODELGATE_SERVER)")
       .option("--project <name>", "project")
       .option("--model <name>", "model name")
       .option("--version <name>", "version name (default: the first 12 hex digits of the commit)")
@@ -624,7 +709,7 @@ Scaling out: every node shares the PostgreSQL database and the bucket; copy the 
       .command("pull")
       .description("Download an approved version from a gate server, checking every file's SHA-256 and the server's signature.")
       .argument("<ref>", "the version, as PROJECT/MODEL@VERSION")
-      .option("--from <url>", "the gate server, e.g. http://127.0.0.1:8414")
+      .option("--from <url>", "the gate server, e.g. http://127.0.0.1:8414 (default $MODELGATE_SERVER)")
       .option("--token <token>", "API token with a role that may download (default $MODELGATE_TOKEN)")
       .option("-o, --out <dir>", "folder to create (default ./MODEL-VERSION); it must not exist or be empty")
       .option("--public-key <file>", "the server's signing key you trust (PEM); default: the key the server publishes")
@@ -642,7 +727,7 @@ Scaling out: every node shares the PostgreSQL database and the bucket; copy the 
 
   Without --public-key the signature is checked with the key the same server publishes, which proves the
   files are the ones the server signed, not that the server is the one you trust: pin its key for that
-  (curl $URL/api/v1/server-key | jq -r .publicKeyPem > server.pub, checked out of band).
+  (modelgate server-key --server URL -o server.pub, and compare the hint it prints with your administrators').
 
   Exit codes:
     0  pulled; every file and the signature checked (or released, unsigned, with a warning)

@@ -63,6 +63,8 @@ export interface GateServer {
   url: string;
   /** The bootstrap admin token: set on the first start only (show it once). */
   adminToken?: string;
+  /** The hint of the key approved versions are signed with (what consumers compare `modelgate server-key` with). */
+  serverKeyHint: string;
   app: FastifyInstance;
   db: SqlDatabase;
   blobs: BlobStore;
@@ -226,6 +228,7 @@ export async function createServer(input: ServerConfig): Promise<GateServer> {
     const server: GateServer = {
       url,
       ...(adminToken !== undefined ? { adminToken } : {}),
+      serverKeyHint: serverKey.hint,
       app,
       db,
       blobs,

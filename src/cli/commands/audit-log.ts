@@ -33,7 +33,8 @@ function fail(e: unknown): number {
 }
 
 function server(opts: CommonCliOptions): { server: string; token?: string } {
-  if (opts.server === undefined) throw new ModelgateError("USAGE", "--server URL is required (the gate server, e.g. http://127.0.0.1:8414)");
+  opts.server ??= process.env.MODELGATE_SERVER;
+  if (opts.server === undefined) throw new ModelgateError("USAGE", "--server URL is required (the gate server, e.g. http://127.0.0.1:8414; or MODELGATE_SERVER)");
   const token = opts.token ?? process.env.MODELGATE_TOKEN;
   return token ? { server: opts.server, token } : { server: opts.server };
 }

@@ -25,8 +25,9 @@ interface ImportAnswer {
 /** `modelgate import hf://ORG/NAME[@REV] --to URL`: asks the gate server to fetch, scan and check a hub model. */
 export async function runImport(source: string, raw: Record<string, unknown>): Promise<number> {
   const o = raw as ImportCliOptions;
+  o.to ??= process.env.MODELGATE_SERVER;
   const token = o.token ?? process.env.MODELGATE_TOKEN;
-  const missing = [!o.to && "--to URL", !o.project && "--project P", !o.model && "--model M", !token && "--token T (or MODELGATE_TOKEN)"].filter(Boolean);
+  const missing = [!o.to && "--to URL (or MODELGATE_SERVER)", !o.project && "--project P", !o.model && "--model M", !token && "--token T (or MODELGATE_TOKEN)"].filter(Boolean);
   if (missing.length > 0) {
     process.stderr.write(`modelgate import: missing ${missing.join(", ")}\n`);
     return EXIT.USAGE;

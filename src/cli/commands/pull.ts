@@ -30,8 +30,9 @@ function describe(r: PullResult): string {
 /** `modelgate pull PROJECT/MODEL@VERSION --from URL`: exit 0 pulled and verified, 1 integrity failure, 2 otherwise. */
 export async function runPull(ref: string, raw: Record<string, unknown>): Promise<number> {
   const o = raw as PullCliOptions;
+  o.from ??= process.env.MODELGATE_SERVER;
   const token = o.token ?? process.env.MODELGATE_TOKEN;
-  const missing = [!o.from && "--from URL", !token && "--token T (or MODELGATE_TOKEN)"].filter(Boolean);
+  const missing = [!o.from && "--from URL (or MODELGATE_SERVER)", !token && "--token T (or MODELGATE_TOKEN)"].filter(Boolean);
   if (missing.length > 0) {
     process.stderr.write(`modelgate pull: missing ${missing.join(", ")}\n`);
     return EXIT.USAGE;

@@ -165,8 +165,9 @@ export function waitTimeoutMs(command: string, value: string | undefined, defaul
 
 export async function runPush(modelPath: string, raw: Record<string, unknown>): Promise<number> {
   const o = raw as PushCliOptions;
+  o.to ??= process.env.MODELGATE_SERVER;
   const token = o.token ?? process.env.MODELGATE_TOKEN;
-  const missing = [!o.to && "--to URL", !o.project && "--project P", !o.model && "--model M", !o.version && "--version V", !token && "--token T (or MODELGATE_TOKEN)"].filter(Boolean);
+  const missing = [!o.to && "--to URL (or MODELGATE_SERVER)", !o.project && "--project P", !o.model && "--model M", !o.version && "--version V", !token && "--token T (or MODELGATE_TOKEN)"].filter(Boolean);
   if (missing.length > 0) {
     process.stderr.write(`modelgate push: missing ${missing.join(", ")}\n`);
     return EXIT.USAGE;

@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { parseSize } from "../../config/size.js";
 import { ModelgateError } from "../../core/errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -20,6 +21,7 @@ interface ServeCliOptions {
   importFrom?: string[];
   allowInternalHost?: string[];
   uploadExpiryHours?: string;
+  adminTokenFile?: string;
 }
 
 function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -134,14 +136,25 @@ export async function runServe(raw: Record<string, unknown>): Promise<number> {
   const lines = [`modelgate gate server listening on ${server.url}`, `  data: ${server.config.dataDir}${server.config.databaseUrl ? ` (metadata in PostgreSQL)` : ""}${server.config.s3 ? ` (files in s3://${server.config.s3.bucket})` : ""}`, `  dashboard: ${server.url}/ (log in with a token)`];
   if (server.config.importFrom.length > 0) lines.push(`  imports (pull-through) from: ${server.config.importFrom.map((u) => u.href).join(", ")}${server.config.hubToken ? " (with a hub token)" : ""}`);
   lines.push(`  API description: ${server.url}/openapi.json`);
+  lines.push(`  signing key: ${server.serverKeyHint} (publish it: consumers compare it with what modelgate server-key prints)`);
+  let tokenWritten = false;
+  if (server.adminToken && o.adminTokenFile !== undefined) {
+    // Written before the banner (which is how a supervisor or script learns the server is up), readable by the owner only,
+    // and never over an existing file: a token file from another server must not be silently replaced.
+    try {
+      await writeFile(o.adminTokenFile, `${server.adminToken}\n`, { mode: 0o600, flag: "wx" });
+      tokenWritten = true;
+      lines.push("", `  Admin token written to ${o.adminTokenFile} (mode 600; not printed, so it stays out of logs).`);
+    } catch (e) {
+      process.stderr.write(`modelgate serve: could not write the admin token to ${o.adminTokenFile}: ${(e as Error).message}; it is printed below instead\n`);
+    }
+  } else if (o.adminTokenFile !== undefined) {
+    lines.push(`  admin token: not written to ${o.adminTokenFile} (this data dir was set up before; the first start's token stands)`);
+  }
   if (server.adminToken) {
     lines.push(
-      "",
-      "  Admin token (save it now: it will not be shown again):",
-      `    ${server.adminToken}`,
-      "",
-      `  Next: export MODELGATE_TOKEN=<the token above>`,
-      `        curl -H "Authorization: Bearer $MODELGATE_TOKEN" -X POST ${server.url}/api/v1/projects -H 'content-type: application/json' -d '{"name":"demo"}'`,
+      ...(tokenWritten ? ["", `  Next: export MODELGATE_TOKEN=$(cat ${o.adminTokenFile})`] : ["", "  Admin token (save it now: it will not be shown again):", `    ${server.adminToken}`, "", `  Next: export MODELGATE_TOKEN=<the token above>`]),
+      `        modelgate project create demo --server ${server.url}`,
       `        modelgate push ./my-model --to ${server.url} --project demo --model my-model --version 1 --wait`,
     );
   }
