@@ -1,3 +1,4 @@
+import { pathToFileURL } from "node:url";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,6 +182,12 @@ describe("audit() matching", () => {
       ["GHSA-47fc-vmwq-366v", "error", "reqs/requirements.txt", 7],
       ["modelgate-advice/torch-load-weights-only-bypass", "error", "reqs/requirements.txt", 7],
     ]);
+    // Relative to %SRCROOT% (the base given), never "../": GitHub code scanning maps it to the checkout's file.
+    const sub = JSON.parse(formatAuditSarif(r, { baseDir: join(process.cwd(), "reqs") })) as { runs: { originalUriBaseIds: Record<string, { uri: string }>; results: { locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }[] }[] }[] };
+    expect(sub.runs[0]!.originalUriBaseIds["%SRCROOT%"]!.uri).toBe(pathToFileURL(join(process.cwd(), "reqs")).href + "/");
+    expect(sub.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation).toEqual({ uri: "requirements.txt", uriBaseId: "%SRCROOT%" });
+    const outside = JSON.parse(formatAuditSarif(r, { baseDir: join(process.cwd(), "elsewhere") })) as typeof sub;
+    expect(outside.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation).toEqual({ uri: pathToFileURL(join(process.cwd(), "reqs", "requirements.txt")).href });
   });
 });
 

@@ -1,8 +1,8 @@
 /** SARIF 2.1.0 for `modelgate audit`: one rule per advisory (and per advice item), results at file:line. */
 import { createHash } from "node:crypto";
-import { relative, sep } from "node:path";
 import type { Log, ReportingDescriptor, Result } from "sarif";
 import type { Severity } from "../../core/severity.js";
+import { sarifLocator } from "../../report/sarif.js";
 import type { AuditReport } from "../audit-report.js";
 import { remediation } from "./audit-text.js";
 
@@ -10,13 +10,11 @@ const LEVEL: Record<Severity, Result.level> = { critical: "error", high: "error"
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0", info: "0.0" };
 
 export interface AuditSarifOptions {
-  /** Folder that artifact URIs are made relative to (the repository root in CI). Default: cwd. */
+  /**
+   * Folder that artifact URIs are made relative to (`%SRCROOT%`): the repository root in CI. Default: the
+   * repository root holding the current directory, else the current directory (as for scan and check).
+   */
   baseDir?: string;
-}
-
-function uri(path: string, baseDir: string): string {
-  const rel = relative(baseDir, path).split(sep).join("/");
-  return rel.startsWith("../") || rel === "" ? path.split(sep).join("/") : rel;
 }
 
 function fingerprint(...parts: (string | number | undefined)[]): string {
@@ -26,7 +24,9 @@ function fingerprint(...parts: (string | number | undefined)[]): string {
 export const ADVICE_RULE_PREFIX = "modelgate-advice/";
 
 export function formatAuditSarif(report: AuditReport, options: AuditSarifOptions = {}): string {
-  const baseDir = options.baseDir ?? process.cwd();
+  const locator = sarifLocator(options.baseDir);
+  // Fingerprints use the file's URI, not the path as given: the same advisory keeps its fingerprint from any folder.
+  const uri = (file: string): string => locator.locate(file).uri!;
   const rules = new Map<string, ReportingDescriptor>();
   const results: Result[] = [];
   for (const v of report.vulnerabilities) {
@@ -61,7 +61,7 @@ export function formatAuditSarif(report: AuditReport, options: AuditSarifOptions
   const ids = [...rules.keys()].sort();
   const index = new Map(ids.map((id, i) => [id, i]));
   const location = (file: string, line: number | undefined) => [
-    { physicalLocation: { artifactLocation: { uri: uri(file, baseDir) }, region: { startLine: line ?? 1 } } },
+    { physicalLocation: { artifactLocation: locator.locate(file), region: { startLine: line ?? 1 } } },
   ];
   for (const v of report.vulnerabilities) {
     results.push({
@@ -70,7 +70,7 @@ export function formatAuditSarif(report: AuditReport, options: AuditSarifOptions
       level: LEVEL[v.severity],
       message: { text: `${v.message}. ${remediation(v.package, [v], [], v.pinned)}.` },
       locations: location(v.source.file, v.source.line),
-      partialFingerprints: { "modelgateAudit/v1": fingerprint(v.id, v.package, v.source.file, v.specifier) },
+      partialFingerprints: { "modelgateAudit/v1": fingerprint(v.id, v.package, uri(v.source.file), v.specifier) },
       properties: { severity: v.severity, severitySource: v.severitySource, package: v.package, ...(v.version ? { version: v.version } : {}), aliases: v.aliases, fixed: v.fixed },
     });
   }
@@ -82,7 +82,7 @@ export function formatAuditSarif(report: AuditReport, options: AuditSarifOptions
       level: LEVEL[a.severity],
       message: { text: `${a.message}. ${remediation(a.package, [], [a], a.pinned)}.` },
       locations: location(a.source.file, a.source.line),
-      partialFingerprints: { "modelgateAudit/v1": fingerprint(id, a.package, a.source.file, a.specifier) },
+      partialFingerprints: { "modelgateAudit/v1": fingerprint(id, a.package, uri(a.source.file), a.specifier) },
       properties: { severity: a.severity, package: a.package, ...(a.version ? { version: a.version } : {}), cves: a.cves },
     });
   }
@@ -93,6 +93,7 @@ export function formatAuditSarif(report: AuditReport, options: AuditSarifOptions
       {
         tool: { driver: { name: report.tool.name, version: report.tool.version, semanticVersion: report.tool.version, rules: ids.map((id) => rules.get(id)!) } },
         results,
+        originalUriBaseIds: locator.originalUriBaseIds,
         columnKind: "unicodeCodePoints",
         invocations: [
           {

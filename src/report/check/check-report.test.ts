@@ -37,13 +37,13 @@ describe("check report formats", () => {
   });
 
   it("sarif: failures as errors, suppressed ones with a SARIF suppression and the reason", async () => {
-    const log = JSON.parse(formatCheckSarif(await report(), { ruleTitle: () => "No scan finding above the allowed severity", baseDir: "/" })) as {
-      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; level: string; suppressions?: { justification: string }[]; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[];
+    const log = JSON.parse(formatCheckSarif(await report(), { ruleTitle: () => "No scan finding above the allowed severity", baseDir: process.cwd() })) as {
+      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; level: string; suppressions?: { justification: string }[]; locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }[] }[] }[];
     };
     const run = log.runs[0]!;
     expect(run.tool.driver.rules.map((r) => r.id)).toEqual(["scan.max-severity"]);
     expect(run.results).toHaveLength(2);
-    expect(run.results[0]).toMatchObject({ level: "error", locations: [{ physicalLocation: { artifactLocation: { uri: "models/clean/evil.pkl" } } }] });
+    expect(run.results[0]).toMatchObject({ level: "error", locations: [{ physicalLocation: { artifactLocation: { uri: "models/clean/evil.pkl", uriBaseId: "%SRCROOT%" } } }] });
     expect(run.results[0]!.suppressions).toBeUndefined();
     expect(run.results[1]!.suppressions).toEqual([{ kind: "external", status: "accepted", justification: "reviewed <b>SEC-1</b>" }]);
   });
