@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main.js";
 import { cyclonedxErrors, spdxErrors } from "../src/sbom/index.js";
+import { spdxShaclErrors } from "../src/sbom/testing/shacl.js";
 
 const FIXTURE = new URL("./fixtures/sbom/hf-model/", import.meta.url).pathname;
 
@@ -56,6 +57,7 @@ describe("modelgate sbom", () => {
     const doc = JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>;
     expect(doc["@context"]).toBe("https://spdx.org/rdf/3.0.1/spdx-context.jsonld");
     expect(spdxErrors(doc)).toEqual([]);
+    expect(spdxShaclErrors(doc)).toEqual([]);
     expect(JSON.stringify(doc)).not.toContain("modelgate:scan:verdict");
   });
 

@@ -8,6 +8,7 @@ import { MAX_CONSIDERATION_CHARS, MAX_CONSIDERATIONS, parseCard } from "./card.j
 import { cyclonedxDocument } from "./cyclonedx.js";
 import { readModelMetadata } from "./metadata.js";
 import { spdxDocument } from "./spdx.js";
+import { spdxShaclErrors } from "./testing/shacl.js";
 import type { MetadataIssue } from "./types.js";
 import { cyclonedxErrors, spdxErrors } from "./validate.js";
 
@@ -36,7 +37,7 @@ describe("model card fuzz", () => {
 });
 
 describe("model folder fuzz", () => {
-  it("mutated metadata files become issues, and both documents stay schema-valid", async () => {
+  it("mutated metadata files become issues, and both documents stay schema-valid (SPDX: and SHACL-valid)", async () => {
     const dir = join(tmp, "model");
     cpSync(FIXTURE, dir, { recursive: true });
     const targets = ["README.md", "config.json", "tokenizer_config.json", "generation_config.json", "model.safetensors", "requirements.txt"];
@@ -56,7 +57,9 @@ describe("model folder fuzz", () => {
       }
       expect(meta.files).toHaveLength(targets.length + 2);
       expect(await cyclonedxErrors(cyclonedxDocument(meta, undefined, CTX))).toEqual([]);
-      expect(spdxErrors(spdxDocument(meta, undefined, CTX))).toEqual([]);
+      const spdx = spdxDocument(meta, undefined, CTX);
+      expect(spdxErrors(spdx)).toEqual([]);
+      expect(spdxShaclErrors(spdx)).toEqual([]);
     }
   });
 });

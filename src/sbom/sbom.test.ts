@@ -7,6 +7,7 @@ import { isModelgateError } from "../core/errors.js";
 import { TOOL_VERSION } from "../core/version.js";
 import { scan } from "../scan/scan.js";
 import { sbom } from "./sbom.js";
+import { spdxShaclErrors } from "./testing/shacl.js";
 import type { SbomOptions, SbomResult } from "./types.js";
 import { assertValid, cyclonedxErrors, spdxErrors } from "./validate.js";
 
@@ -33,11 +34,16 @@ function folder(copyFixture = false): string {
   return dir;
 }
 
-/** Every document a test makes is checked against its schema here too, not only inside sbom(). */
+/**
+ * Every document a test makes is checked against its schema here too, not only inside sbom(), and an SPDX
+ * document also against the official SPDX 3.0.1 SHACL shapes (what the JSON schema cannot see: the class of
+ * each referenced element, the model's individuals).
+ */
 async function generate(dir: string, options: SbomOptions): Promise<SbomResult & { document: Json }> {
   const r = await sbom(dir, { now: NOW, serialNumber: SERIAL, ...options });
   const errors = r.format === "cyclonedx" ? await cyclonedxErrors(r.document) : spdxErrors(r.document);
   expect(errors).toEqual([]);
+  if (r.format === "spdx") expect(spdxShaclErrors(r.document)).toEqual([]);
   return r;
 }
 
@@ -297,6 +303,27 @@ describe("validation is on", () => {
     expect(spdxErrors(wrongContext)).not.toEqual([]);
     await expect(assertValid("spdx", badEnum)).rejects.toSatisfy((e: unknown) => isModelgateError(e) && e.code === "INTERNAL");
   });
+
+  it("a supplier or originator that is the NoAssertionElement passes the JSON schema but fails the SHACL shapes (issue 14)", async () => {
+    const dir = folder();
+    writeFileSync(join(dir, "README.md"), "---\ndatasets:\n- squad\n---\n");
+    writeFileSync(join(dir, "config.json"), '{"model_type": "bert"}');
+    const r = await generate(dir, { format: "spdx", scan: false });
+    // What modelgate wrote before the fix: the individual as a full IRI, which the JSON schema accepts (the
+    // context's short term "NoAssertionElement" it rejects for an Agent; the shapes reject both).
+    for (const noAssertion of ["https://spdx.org/rdf/3.0.1/terms/Core/NoAssertionElement", "NoAssertionElement"]) {
+      const old: Json = structuredClone(r.document);
+      old["@graph"].find((e: Json) => e.type === "ai_AIPackage").suppliedBy = noAssertion;
+      old["@graph"].find((e: Json) => e.type === "dataset_DatasetPackage").originatedBy = [noAssertion];
+      old["@graph"] = old["@graph"].filter((e: Json) => e.type !== "Agent");
+      for (const e of old["@graph"]) if (Array.isArray(e.element)) e.element = e.element.filter((id: string) => !id.endsWith("#agent-noassertion"));
+      if (noAssertion.startsWith("https:")) expect(spdxErrors(old)).toEqual([]);
+      expect(spdxShaclErrors(old)).toEqual([
+        "#model spdx:Core/suppliedBy: ClassConstraintComponent: Value does not have class https://spdx.org/rdf/3.0.1/terms/Core/Agent (value spdx:Core/NoAssertionElement)",
+        "#dataset-1 spdx:Core/originatedBy: ClassConstraintComponent: Value does not have class https://spdx.org/rdf/3.0.1/terms/Core/Agent (value spdx:Core/NoAssertionElement)",
+      ]);
+    }
+  });
 });
 
 describe("sbom()", () => {
@@ -358,10 +385,28 @@ describe("sbom()", () => {
     const s = await generate(dir, { format: "spdx", scan: false });
     const g: Json[] = (s.document as Json)["@graph"];
     const model = g.find((e) => e.type === "ai_AIPackage");
-    expect(model).toMatchObject({ software_packageVersion: "NOASSERTION", software_downloadLocation: "NOASSERTION", suppliedBy: "https://spdx.org/rdf/3.0.1/terms/Core/NoAssertionElement" });
+    expect(model).toMatchObject({ software_packageVersion: "NOASSERTION", software_downloadLocation: "NOASSERTION" });
+    // An unknown supplier is an Agent that says so (suppliedBy's range is Agent), not the NoAssertionElement.
+    expect(g.find((e) => e.spdxId === model.suppliedBy)).toMatchObject({ type: "Agent", name: "NOASSERTION" });
     const declared = g.find((e) => e.type === "Relationship" && e.relationshipType === "hasDeclaredLicense" && e.from === model.spdxId);
     expect(declared.to).toEqual(["expandedlicensing_NoAssertionLicense"]);
     expect(g.some((e) => e.type === "dataset_DatasetPackage")).toBe(false);
+  });
+
+  it("names an unknown dataset originator by one NOASSERTION Agent, shared with an unknown supplier", async () => {
+    const dir = folder();
+    writeFileSync(join(dir, "README.md"), "---\ndatasets:\n- squad\n- acme/chat-logs\n---\n# tiny\n");
+    writeFileSync(join(dir, "config.json"), '{"model_type": "bert"}');
+    const s = await generate(dir, { format: "spdx", scan: false });
+    const g: Json[] = (s.document as Json)["@graph"];
+    const byId = (id: string): Json => g.find((e) => e.spdxId === id);
+    const model = g.find((e) => e.type === "ai_AIPackage");
+    const [squad, logs] = g.filter((e) => e.type === "dataset_DatasetPackage");
+    expect(squad.name).toBe("squad");
+    expect(byId(squad.originatedBy[0])).toMatchObject({ type: "Agent", name: "NOASSERTION" });
+    expect(squad.originatedBy).toEqual([model.suppliedBy]);
+    expect(byId(logs.originatedBy[0])).toMatchObject({ type: "Organization", name: "acme" });
+    expect(g.filter((e) => e.type === "Agent")).toHaveLength(1);
   });
 
   it("writes a licence that is not on the SPDX list as a name (CycloneDX) and a LicenseRef (SPDX)", async () => {

@@ -6,9 +6,14 @@
  * profiles' conformance rules), files with SHA-256, Python packages, and the relationships trainedOn,
  * testedOn, ancestorOf, dependsOn, contains and hasDependencyManifest.
  *
- * What a folder cannot tell is said so: an unknown supplier is the NoAssertionElement, an unknown licence
- * the NoAssertionLicense; modelgate concludes no licence. Times the card does not state are the newest
- * modification time of the model's files, and a comment says so.
+ * What a folder cannot tell is said so: an unknown supplier or originator is an Agent named NOASSERTION (the
+ * range of suppliedBy and originatedBy is Agent; the NoAssertionElement individual is an IndividualElement, not
+ * an Agent, so the SPDX 3.0.1 SHACL shapes reject it there), an unknown licence the NoAssertionLicense;
+ * modelgate concludes no licence. Times the card does not state are the newest modification time of the
+ * model's files, and a comment says so.
+ *
+ * The tests check every document against the official SPDX 3.0.1 SHACL shapes as well as the JSON schema
+ * (src/sbom/testing/shacl.ts): the schema alone cannot tell what class a referenced element is of.
  */
 import { TOOL_NAME, TOOL_VERSION } from "../core/version.js";
 import { datasetsOf, modelUrl } from "./datasets.js";
@@ -19,8 +24,7 @@ import { datasetTypeFor, taskInfo } from "./tasks.js";
 import type { DocumentContext, ModelMetadata, SbomScanVerdict } from "./types.js";
 
 export const SPDX_CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld";
-/** Individuals of the SPDX model, written as full IRIs where the schema has no short name for them. */
-export const NO_ASSERTION_ELEMENT = "https://spdx.org/rdf/3.0.1/terms/Core/NoAssertionElement";
+/** The SPDX model's individual for "no licence asserted" (an AnyLicenseInfo: a valid `to` of licence relationships). */
 const NO_ASSERTION_LICENSE = "expandedlicensing_NoAssertionLicense";
 /** SPDX's word for "not known" in string properties. */
 const NOASSERTION = "NOASSERTION";
@@ -67,9 +71,20 @@ export function spdxDocument(meta: ModelMetadata, verdict: SbomScanVerdict | und
   add(element("SoftwareAgent", "agent-modelgate", { name: TOOL_NAME }));
   add(element("Tool", "tool-modelgate", { name: `${TOOL_NAME} ${TOOL_VERSION}` }));
 
+  // Suppliers and originators: Agents. One that the folder does not name is the Agent "NOASSERTION", written
+  // once; the AI and Dataset profiles make suppliedBy (AIPackage) and originatedBy (DatasetPackage) mandatory.
   const orgs = new Map<string, string>();
+  let unknownAgent: string | undefined;
   const orgId = (name: string | undefined): string => {
-    if (!name) return NO_ASSERTION_ELEMENT;
+    if (!name) {
+      unknownAgent ??= add(
+        element("Agent", "agent-noassertion", {
+          name: NOASSERTION,
+          comment: "A supplier or originator the model folder does not name: modelgate makes no assertion about who it is.",
+        }),
+      );
+      return unknownAgent;
+    }
     let id = orgs.get(name);
     if (!id) {
       id = add(element("Organization", `organization-${orgs.size + 1}`, { name }));
