@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entryLeafHash } from "../src/server/audit/entry.js";
+import type { Report } from "../src/core/report.js";
+import { formatHtml } from "../src/report/html.js";
 import { createServer, type GateServer } from "../src/server/app.js";
 import { buildSafetensors } from "./fixtures/safetensors/build.js";
 
@@ -20,6 +22,19 @@ const CLEAN = buildSafetensors([{ name: "fc.weight", dtype: "F32", shape: [4, 4]
 const EVIL = Buffer.from("cos\nsystem\n(S'echo pwned'\ntR.", "latin1");
 /** Calls a class nobody vouched for: a high finding, so the policy verdict fails and the version is quarantined. */
 const SUSPICIOUS = Buffer.from("cmylib.layers\nDense\n)R.", "latin1");
+/**
+ * Old torch and transformers: three critical advice items (modelgate's advice table) and no scan finding, so the
+ * policy fails on dependencies.vulnerabilities and the version is quarantined; onnx has a high OSV advisory (the test
+ * database's one record), listed but within the default policy.
+ */
+const REQUIREMENTS = Buffer.from("torch==2.0.0\ntransformers==4.30.0\nonnx==1.12.0\n");
+const ONNX_ADVISORY = {
+  id: "GHSA-test-onnx-0001",
+  modified: new Date(Date.now() - 86_400_000).toISOString(),
+  summary: "path traversal in onnx external data",
+  database_specific: { severity: "HIGH" },
+  affected: [{ package: { name: "onnx", ecosystem: "PyPI" }, ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "1.13.0" }] }] }],
+};
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,11 +66,17 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
 
   /** Pushes one file as a new version and waits for the scan to decide it. */
   async function push(token: string, model: string, version: string, path: string, data: Buffer): Promise<string> {
+    return pushFiles(token, model, version, [[path, data]]);
+  }
+
+  /** Pushes files as a new version and waits for the scan to decide it. */
+  async function pushFiles(token: string, model: string, version: string, files: [string, Buffer][]): Promise<string> {
     const created = await call<{ uploadId: string; missing: string[] }>(token, "POST", `/api/v1/projects/vision/models/${model}/versions`, {
       version,
-      files: [{ path, size: data.length, sha256: sha256(data) }],
+      files: files.map(([path, data]) => ({ path, size: data.length, sha256: sha256(data) })),
     });
-    if (created.missing.includes(path)) {
+    for (const [path, data] of files) {
+      if (!created.missing.includes(path)) continue;
       const res = await fetch(`${server.url}/api/v1/uploads/${created.uploadId}/files/${path}`, {
         method: "PUT",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
@@ -120,6 +141,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "modelgate-dashboard-"));
+    // An offline vulnerability database as `POST /api/v1/vulndb/update` leaves it: every version gets a dependency audit.
+    mkdirSync(join(dataDir, "vulndb"));
+    writeFileSync(join(dataDir, "vulndb", "metadata.json"), JSON.stringify({ format: "modelgate-osv/1", updatedAt: new Date().toISOString(), source: "dashboard test", records: 1 }));
+    writeFileSync(join(dataDir, "vulndb", "records.jsonl"), `${JSON.stringify(ONNX_ADVISORY)}\n`);
     server = await createServer({ dataDir, port: 0, adminToken: ADMIN, logLevel: "silent", workers: 1 });
     await call(ADMIN, "POST", "/api/v1/projects", { name: "vision" });
     const publisher = (await call<{ token: string }>(ADMIN, "POST", "/api/v1/tokens", { name: "ci-publisher", roles: [{ project: "vision", role: "publisher" }] })).token;
@@ -129,6 +154,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     expect(await push(publisher, "legacy", "2.0.0", "model.pkl", SUSPICIOUS)).toBe("quarantined");
     // Pushed by the admin itself: the server must refuse the admin's own approval (four eyes).
     expect(await push(ADMIN, "legacy", "2.1.0", "weights.pkl", SUSPICIOUS)).toBe("quarantined");
+    // Clean weights, vulnerable dependencies: held for three critical advice items, with no scan finding at all.
+    expect(await pushFiles(publisher, "chat", "3.0.0", [["model.safetensors", CLEAN], ["requirements.txt", REQUIREMENTS]])).toBe("quarantined");
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -232,6 +259,175 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     // A reviewer may approve or reject; releasing is for administrators.
     expect(await page.locator('#quarantine button[data-action="release"]').count()).toBe(0);
     await shot("quarantine-reviewer");
+  });
+
+  it("lists the dependency advice that failed the policy on the version page, with package names", async () => {
+    await open("#/projects/vision/models/chat/versions/3.0.0", "chat 3.0.0");
+    // No scan finding, yet the worst reason is critical: the advice the policy failed on.
+    await expectText(page.locator("#version-status"), /Quarantined.*Policy: fail.*CRITICAL/s);
+    const advice = page.locator("#advice tbody tr");
+    await advice.first().waitFor();
+    const ids = await advice.evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: Record<string, string> }).dataset));
+    expect(ids.map((d) => [d.advisory, d.severity, d.rule])).toEqual([
+      ["torch-load-weights-only-bypass", "critical", "dependencies.vulnerabilities"],
+      ["transformers-deserialization-4.36", "critical", "dependencies.vulnerabilities"],
+      ["transformers-tf-checkpoint-pickle", "critical", "dependencies.vulnerabilities"],
+    ]);
+    const torch = page.locator('#advice tr[data-advisory="torch-load-weights-only-bypass"]');
+    await expectText(torch, /CRITICAL\s+torch-load-weights-only-bypass\s+CVE-2025-32434\s+torch 2\.0\.0\s+torch\.load\(weights_only=True\) can be bypassed/);
+    await expectText(torch, /controls: .*controlVulnerabilityManagement[\s\S]*2\.6\.0/);
+    await expectText(page.locator('#advice tr[data-advisory="transformers-tf-checkpoint-pickle"] td.package'), "transformers 4.30.0");
+    await expectText(page.locator("#dependency-advice"), "3 dependency results failed the policy, 3 critical");
+
+    // The audit table: every row names its package (the API sends `package` as a string), the policy's failures marked.
+    const packages = await page.locator("#dependency-audit td.package strong").allInnerTexts();
+    expect(packages.sort()).toEqual(["onnx", "torch", "transformers", "transformers", "transformers"]);
+    await expectText(page.locator('#dependency-audit tr[data-advisory="GHSA-test-onnx-0001"]'), /GHSA-test-onnx-0001[\s\S]*onnx 1\.12\.0[\s\S]*requirements\.txt:3\s+HIGH\s+1\.13\.0\s+—/);
+    for (const id of ["torch-load-weights-only-bypass", "transformers-deserialization-4.36", "transformers-tf-checkpoint-pickle"]) {
+      await expectText(page.locator(`#dependency-audit tr[data-advisory="${id}"]`), "fails policy");
+    }
+    await expectText(page.locator('#dependency-audit tr[data-advisory="transformers-deserialization-4.48"]'), /HIGH\s+4\.48\.0\s+—/);
+    await expectText(page.locator("main"), /Dependencies\s+3/);
+    await shot("version-dependency-advice");
+  });
+
+  it("shows in the quarantine queue the worst reason each version is held for", async () => {
+    await open("#/quarantine", "Quarantine queue");
+    const chat = page.locator('#quarantine tr[data-version="vision/chat/3.0.0"] td.worst');
+    await chat.waitFor();
+    await expectText(chat, /CRITICAL · 3 reasons\s*from dependencies\.vulnerabilities/);
+    expect(await chat.locator(".badge").getAttribute("data-severity")).toBe("critical");
+    await expectText(page.locator('#quarantine tr[data-version="vision/legacy/2.0.0"] td.worst'), /HIGH · \d+ reasons?\s*from the scan findings/);
+    // Held by a reviewer's decision: no finding, one reason (the reviewer's).
+    await expectText(page.locator('#quarantine tr[data-version="vision/classifier/1.0.0"] td.worst'), "no finding · 1 reason");
+    await shot("quarantine-worst");
+  });
+
+  it("downloads the stored scan report as JSON and as the HTML report from the version page", async () => {
+    await open("#/projects/vision/models/legacy/versions/2.0.0", "legacy 2.0.0");
+    const token = (await page.evaluate('sessionStorage.getItem("modelgate.token")')) as string;
+    const links = page.locator("#report-downloads a");
+    expect(await links.evaluateAll((as) => as.map((a) => [a.getAttribute("data-format"), a.getAttribute("href"), a.getAttribute("download")]))).toEqual([
+      ["json", "/api/v1/projects/vision/models/legacy/versions/2.0.0/report?format=json", "legacy-2.0.0-scan-report.json"],
+      ["html", "/api/v1/projects/vision/models/legacy/versions/2.0.0/report?format=html", "legacy-2.0.0-scan-report.html"],
+    ]);
+    const stored = await call<Report>(reviewer, "GET", "/api/v1/projects/vision/models/legacy/versions/2.0.0/report");
+
+    // The links' targets, fetched with the session's token: the version API's authorisation, the report's content.
+    const htmlHref = (await links.nth(1).getAttribute("href"))!;
+    const html = await fetch(server.url + htmlHref, { headers: { authorization: `Bearer ${token}` } });
+    expect(html.status).toBe(200);
+    expect(html.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const htmlText = await html.text();
+    expect(htmlText).toBe(formatHtml(stored));
+    expect(htmlText).toContain("pickle/unknown-global-call");
+    expect((await fetch(server.url + htmlHref)).status).toBe(401);
+    const json = await fetch(server.url + (await links.nth(0).getAttribute("href"))!, { headers: { authorization: `Bearer ${token}` } });
+    expect(json.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(await json.json()).toEqual(stored);
+
+    // A click saves the file (the page fetches it with the token: a plain link cannot send the Bearer header).
+    for (const [i, format] of [[0, "json"], [1, "html"]] as const) {
+      const [download] = await Promise.all([page.waitForEvent("download"), links.nth(i).click()]);
+      expect(download.suggestedFilename()).toBe(`legacy-2.0.0-scan-report.${format}`);
+      const saved = readFileSync((await download.path())!, "utf8");
+      if (format === "json") expect(JSON.parse(saved)).toEqual(stored);
+      else expect(saved).toBe(htmlText);
+      await expectText(page.locator("#report-downloads"), `Saved legacy-2.0.0-scan-report.${format}`);
+    }
+  });
+
+  it("searches versions by name, version, status and digest prefix from the header", async () => {
+    const shown = () => page.locator("#search-table tbody tr").evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: Record<string, string> }).dataset.version));
+    await page.locator("#header-search").fill("legacy");
+    await page.locator("#header-search").press("Enter");
+    await page.getByRole("heading", { level: 1, name: "Search" }).waitFor();
+    await expectText(page.locator("#search-count"), "2 versions match “legacy”");
+    expect(await shown()).toEqual(["vision/legacy/2.1.0", "vision/legacy/2.0.0"]);
+    expect(await page.locator("#search-query").inputValue()).toBe("legacy");
+    await shot("search");
+
+    const query = page.locator("#search-query");
+    const search = async (q: string, expected: string[]) => {
+      await query.fill(q);
+      await expectText(page.locator("#search-count"), q ? `match “${q}”` : "you can see");
+      expect(await shown(), q).toEqual(expected);
+    };
+    await search("quarantined", ["vision/chat/3.0.0", "vision/classifier/1.0.0", "vision/legacy/2.1.0", "vision/legacy/2.0.0"]);
+    const { digest } = await call<{ digest: string }>(reviewer, "GET", "/api/v1/projects/vision/models/chat/versions/3.0.0");
+    await search(digest.slice(0, 10), ["vision/chat/3.0.0"]);
+    await search(`sha256:${digest.slice(0, 10)}`, ["vision/chat/3.0.0"]);
+    await search("vision/loader@0.1", ["vision/loader/0.1.0"]);
+    await search("rejected loader", ["vision/loader/0.1.0"]);
+    await search("legacy 2.1", ["vision/legacy/2.1.0"]);
+    await search("", ["vision/chat/3.0.0", "vision/classifier/1.0.0", "vision/legacy/2.1.0", "vision/legacy/2.0.0", "vision/loader/0.1.0"]);
+    await query.fill("approved");
+    await page.locator("#search-empty").waitFor();
+    // The worst reason shows here too, and the address follows the search (shareable, no reload).
+    await search("chat", ["vision/chat/3.0.0"]);
+    await expectText(page.locator('#search-table tr[data-version="vision/chat/3.0.0"]'), /Quarantined\s+CRITICAL/);
+    expect(new URL(page.url()).hash).toBe("#/search/chat");
+    await page.locator('#search-table a[href="#/projects/vision/models/chat/versions/3.0.0"]').click();
+    await page.getByRole("heading", { level: 1, name: "chat 3.0.0" }).waitFor();
+  });
+
+  it("draws severities and verdicts in the HTML report's colours, with its badge labels", async () => {
+    const stored = await call<Report>(reviewer, "GET", "/api/v1/projects/vision/models/loader/versions/0.1.0/report");
+    const reportHtml = formatHtml(stored);
+    const colours = Object.fromEntries([...reportHtml.matchAll(/\.sev-(\w+) \.badge\{background:(#[0-9a-f]{6})\}/g)].map((m) => [m[1]!, m[2]!]));
+    expect(Object.keys(colours)).toEqual(["critical", "high", "medium", "low", "info"]);
+    const verdict = { pass: /\.verdict\.pass\{background:(#[0-9a-f]{6})\}/.exec(reportHtml)![1], fail: /\.verdict\.fail\{background:(#[0-9a-f]{6})\}/.exec(reportHtml)![1] };
+    const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
+
+    await open("#/projects/vision/models/loader/versions/0.1.0", "loader 0.1.0");
+    const seen = (await page.evaluate(`(() => {
+      const root = getComputedStyle(document.documentElement);
+      const out = { vars: {}, badges: {} };
+      for (const sev of ["critical", "high", "medium", "low", "info"]) {
+        out.vars[sev] = root.getPropertyValue("--sev-" + sev).trim();
+        const b = document.createElement("span");
+        b.className = "badge sev-" + sev;
+        b.textContent = sev;
+        document.body.append(b);
+        const st = getComputedStyle(b);
+        out.badges[sev] = { background: st.backgroundColor, color: st.color, transform: st.textTransform };
+        b.remove();
+      }
+      out.pass = root.getPropertyValue("--verdict-pass").trim();
+      out.fail = root.getPropertyValue("--verdict-fail").trim();
+      out.failBadge = getComputedStyle(document.querySelector("#version-status .verdict-fail")).backgroundColor;
+      out.critical = getComputedStyle(document.querySelector("#version-status .badge.sev-critical")).backgroundColor;
+      return out;
+    })()`)) as { vars: Record<string, string>; badges: Record<string, { background: string; color: string; transform: string }>; pass: string; fail: string; failBadge: string; critical: string };
+    expect(seen.vars).toEqual(colours);
+    for (const [sev, hex] of Object.entries(colours)) expect(seen.badges[sev], sev).toEqual({ background: rgb(hex), color: "rgb(255, 255, 255)", transform: "uppercase" });
+    expect({ pass: seen.pass, fail: seen.fail }).toEqual(verdict);
+    expect(seen.failBadge).toBe(rgb(verdict.fail!));
+    expect(seen.critical).toBe(rgb(colours.critical!));
+    // The label: the report writes the severity and capitalises it with CSS; the dashboard shows the same capitals.
+    expect(await page.locator("#version-status .badge.sev-critical").innerText()).toBe("CRITICAL");
+    expect(reportHtml).toContain('<span class="badge">critical</span>');
+  });
+
+  it("reads dependency entries whose package is a string or an object", async () => {
+    const out = await page.evaluate(`import("/ui/lib/deps.js").then((m) => ({
+      string: m.packageOf({ package: "torch", version: "2.0.0" }),
+      object: m.packageOf({ package: { name: "onnx", version: "1.12.0" } }),
+      name: m.packageOf({ name: "numpy", version: "1.16.0" }),
+      none: m.packageOf({ id: "x" }),
+      entries: m.auditEntries({ vulnerabilities: [{ id: "GHSA-1", package: { name: "onnx", version: "1.12.0" }, severity: "HIGH", fixed: ["1.13.0"] }], advice: [{ id: "torch-x", package: "torch", version: "2.0.0", severity: "critical", fixed: "2.6.0", title: "t" }] })
+        .map((e) => [e.kind, e.id, e.package, e.version, e.severity, e.fixed.join(",")]),
+      failing: m.failingDependencyResults({ results: [{ rule: "dependencies.vulnerabilities", outcome: "fail", severity: "critical", finding: "torch-x", message: "torch 2.0.0 in requirements.txt:1: torch-x critical", controls: [] }] }, null)
+        .map((r) => [r.id, r.package, r.version, r.severity]),
+    }))`);
+    expect(out).toEqual({
+      string: { name: "torch", version: "2.0.0" },
+      object: { name: "onnx", version: "1.12.0" },
+      name: { name: "numpy", version: "1.16.0" },
+      none: { name: "" },
+      entries: [["advice", "torch-x", "torch", "2.0.0", "critical", "2.6.0"], ["advisory", "GHSA-1", "onnx", "1.12.0", "high", "1.13.0"]],
+      failing: [["torch-x", "torch", "2.0.0", "critical"]],
+    });
   });
 
   it("logs out, and as admin sees the server refuse approving its own upload, then releases another", async () => {
@@ -338,7 +534,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("web dashboard in Chro
     expect(await bar.locator('rect[data-severity="critical"]').count()).toBe(1);
     expect(await bar.locator('rect[data-severity="high"]').count()).toBe(1);
     await page.locator("#stats-body summary").click();
-    await expectText(page.locator("#stats-table"), new RegExp(`${today}\\s+1\\s+2\\s+0\\s+0\\s+0\\s+4`));
+    await expectText(page.locator("#stats-table"), new RegExp(`${today}\\s+1\\s+2\\s+0\\s+0\\s+0\\s+5`));
     await shot("stats");
   });
 

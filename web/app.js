@@ -14,6 +14,7 @@ import * as quarantineView from "./views/quarantine.js";
 import * as auditView from "./views/audit.js";
 import * as policyView from "./views/policy.js";
 import * as statsView from "./views/stats.js";
+import * as searchView from "./views/search.js";
 
 /** [pattern, view, nav item]; captured groups are URI-decoded and passed to the view. */
 const ROUTES = [
@@ -25,6 +26,7 @@ const ROUTES = [
   [/^\/audit(?:\/from\/(\d+))?$/, auditView, "audit"],
   [/^\/policy$/, policyView, "policy"],
   [/^\/stats$/, statsView, "stats"],
+  [/^\/search(?:\/([^/]*))?$/, searchView, null],
 ];
 
 const state = { principal: null, renderId: 0 };
@@ -43,6 +45,7 @@ function showChrome(principal) {
   const nav = document.getElementById("nav");
   const who = document.getElementById("whoami");
   nav.hidden = !principal;
+  document.getElementById("search-form").hidden = !principal;
   if (!principal) {
     replace(who);
     return;
@@ -150,6 +153,14 @@ onUnauthorized(() => {
 document.getElementById("skip-link").addEventListener("click", (event) => {
   event.preventDefault();
   document.getElementById("main").focus();
+});
+// The header's search box opens the search page with the words typed; that page filters as you type.
+document.getElementById("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = document.getElementById("header-search");
+  const q = input.value.trim();
+  input.value = "";
+  navigate(q ? `/search/${encodeURIComponent(q)}` : "/search");
 });
 window.addEventListener("hashchange", () => void render());
 void render();

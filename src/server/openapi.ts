@@ -204,7 +204,15 @@ export const OPENAPI_DOCUMENT: Json = {
         responses: { "200": { description: "the file's bytes", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } }, ...errors(401, 403, 404) },
       },
     },
-    "/api/v1/projects/{project}/models/{model}/versions/{version}/report": versionDocument("The scan report (modelgate JSON report)"),
+    "/api/v1/projects/{project}/models/{model}/versions/{version}/report": {
+      get: {
+        ...secured,
+        tags: ["versions"],
+        summary: "The scan report (model:read): the modelgate JSON report; ?format=json sends it as a download, ?format=html as the self-contained HTML report",
+        parameters: [...VERSION_PARAMS, { name: "format", in: "query", required: false, schema: { type: "string", enum: ["json", "html"] } }],
+        responses: { "200": { description: "the report", content: { "application/json": { schema: { type: "object" } }, "text/html": { schema: { type: "string" } } } }, ...errors(400, 401, 403, 404) },
+      },
+    },
     "/api/v1/projects/{project}/models/{model}/versions/{version}/sbom": versionDocument("The CycloneDX ML-BOM"),
     "/api/v1/projects/{project}/models/{model}/versions/{version}/audit": versionDocument("The dependency audit"),
     "/api/v1/projects/{project}/models/{model}/versions/{version}/signature": versionDocument("The server's model-signing bundle of an approved version: save as model.sig and run `modelgate verify DIR --public-key server.pub`"),
@@ -217,7 +225,7 @@ export const OPENAPI_DOCUMENT: Json = {
     "/api/v1/projects/{project}/models/{model}/versions/{version}/revoke": decision("revoke", "reviewer or admin"),
     "/api/v1/projects/{project}/models/{model}/versions/{version}/release": decision("release", "admin; not the token that pushed it"),
     "/api/v1/quarantine": {
-      get: { ...secured, tags: ["decisions"], summary: "Quarantined versions with their reasons (reviewer, auditor, admin)", responses: { "200": json({ type: "array", items: ref("VersionSummary") }), ...errors(401, 403) } },
+      get: { ...secured, tags: ["decisions"], summary: "Quarantined versions with their reasons (reviewer, auditor, admin); `hold` gives the worst of the scan findings and failing policy results (maxSeverity, from, rule, reasons, failing)", responses: { "200": json({ type: "array", items: ref("VersionSummary") }), ...errors(401, 403) } },
     },
     "/api/v1/policy": {
       get: { ...secured, tags: ["policy"], summary: "The organisation policy (policy:read)", responses: { "200": json(ref("Policy")), ...errors(401, 403) } },

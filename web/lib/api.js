@@ -72,6 +72,34 @@ export async function apiOptional(path, options) {
   }
 }
 
+/**
+ * Fetches a document with the session's token as bytes (a report to save): { blob, type }. The API needs a Bearer
+ * header, which a plain link cannot send, so the dashboard fetches and saves the file itself. Throws ApiError.
+ */
+export async function apiDownload(url) {
+  const token = getToken();
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(url, { headers, credentials: "omit", cache: "no-store" });
+  } catch (err) {
+    throw new ApiError(0, "NETWORK_ERROR", `cannot reach the server: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!response.ok) {
+    let error = {};
+    try {
+      const data = JSON.parse(await response.text());
+      if (data && typeof data.error === "object" && data.error) error = data.error;
+    } catch {
+      // not JSON: the status says enough
+    }
+    if (response.status === 401 && token) for (const listener of unauthorizedListeners) listener();
+    throw new ApiError(response.status, typeof error.code === "string" ? error.code : `HTTP_${response.status}`, typeof error.message === "string" ? error.message : `${response.status} ${response.statusText}`);
+  }
+  return { blob: await response.blob(), type: response.headers.get("content-type") ?? "" };
+}
+
 /** "403 FORBIDDEN: message" for showing to the user. */
 export function describeError(err) {
   if (err instanceof ApiError) return `${err.status ? `${err.status} ` : ""}${err.code}: ${err.message}`;

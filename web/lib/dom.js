@@ -72,10 +72,24 @@ export function statusBadge(status) {
     known ? STATUS_LABEL[status] : String(status ?? "unknown"));
 }
 
-/** A severity badge. */
+/** A severity badge: the HTML report's colours (styles.css --sev-*) and label (the severity in capitals). */
 export function severityBadge(severity) {
   const known = SEVERITIES.includes(severity);
-  return h("span", { class: ["badge", known ? `sev-${severity}` : "status-unknown"] }, known ? severity.toUpperCase() : String(severity ?? "none"));
+  return h("span", { class: ["badge", known ? `sev-${severity}` : "status-unknown"], dataset: { severity: known ? severity : "unknown" } }, known ? severity.toUpperCase() : String(severity ?? "none"));
+}
+
+/**
+ * The worst reason a version is held for (lib/verdict.js holdOf): its severity badge, with `count` the number of
+ * reasons ("CRITICAL · 3 reasons") and where the severity comes from (a policy rule such as
+ * dependencies.vulnerabilities, or the scan's findings). Null when there is no severity to show.
+ */
+export function holdBadge(hold, { count = false } = {}) {
+  const n = hold?.reasons ?? 0;
+  const reasons = count && n > 0 ? ` · ${n} reason${n === 1 ? "" : "s"}` : "";
+  if (!hold?.maxSeverity) return reasons ? h("span", { class: "hold muted" }, `no finding${reasons}`) : null;
+  const from = hold.from === "policy" ? (hold.rule ? `from ${hold.rule}` : "from the policy verdict") : "from the scan findings";
+  return h("span", { class: "hold", title: `Worst reason: ${hold.maxSeverity}, ${from}`, dataset: { severity: hold.maxSeverity, from: hold.from ?? "" } },
+    severityBadge(hold.maxSeverity), reasons, count ? h("span", { class: "hold-from muted small" }, from) : null);
 }
 
 /** Pass/fail badge for a policy verdict, or null when there is none. */

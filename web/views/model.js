@@ -1,7 +1,7 @@
-/** One model: its versions with status, policy verdict and the worst scan finding. */
+/** One model: its versions with status, policy verdict and the worst reason (scan finding or failing policy result). */
 import { api, apiPath } from "../lib/api.js";
-import { fmtDate, h, replace, route, severityBadge, statusBadge, table, verdictBadge } from "../lib/dom.js";
-import { versionPassed } from "../lib/verdict.js";
+import { fmtDate, h, holdBadge, replace, route, statusBadge, table, verdictBadge } from "../lib/dom.js";
+import { holdOf, versionPassed } from "../lib/verdict.js";
 
 export async function render(container, [project, model], ctx) {
   const versions = await api(apiPath("projects", project, "models", model, "versions"));
@@ -13,7 +13,7 @@ export async function render(container, [project, model], ctx) {
     h("td", {}, h("a", { href: route("projects", project, "models", model, "versions", v.version) }, String(v.version))),
     h("td", {}, statusBadge(v.status)),
     withVerdict ? h("td", {}, verdictBadge(versionPassed(v))) : null,
-    h("td", {}, v.scan?.maxSeverity ? severityBadge(v.scan.maxSeverity) : h("span", { class: "muted" }, v.scan ? "none" : "—")),
+    h("td", {}, holdBadge(holdOf(v)) ?? h("span", { class: "muted" }, v.scan ? "none" : "—")),
     h("td", {}, reasonsText(v.reasons)),
     h("td", {}, v.createdBy ? String(v.createdBy) : "—"),
     h("td", {}, fmtDate(v.createdAt))));

@@ -1,7 +1,8 @@
 /** The quarantine queue: versions held back by a scan, a policy verdict or a reviewer, with their reasons. */
 import { actionBar } from "../lib/actions.js";
 import { api, apiPath } from "../lib/api.js";
-import { fmtDate, h, replace, route, severityBadge, statusBadge, table } from "../lib/dom.js";
+import { fmtDate, h, holdBadge, replace, route, statusBadge, table } from "../lib/dom.js";
+import { holdOf } from "../lib/verdict.js";
 import { reasonsText } from "./model.js";
 
 export async function render(container, _params, ctx) {
@@ -20,7 +21,8 @@ export async function render(container, _params, ctx) {
     return [h("tr", { "data-version": key },
       h("td", {}, h("a", { href: route("projects", v.project, "models", v.model, "versions", v.version) }, `${v.project} / ${v.model} ${v.version}`)),
       h("td", {}, statusBadge(v.status), v.released ? h("div", { class: "small released" }, `Released by ${v.released.by}: ${v.released.reason}`) : null),
-      h("td", {}, v.scan?.maxSeverity ? severityBadge(v.scan.maxSeverity) : "—"),
+      // The worst reason it is held for: a finding, or a failing policy result (e.g. critical dependency advice).
+      h("td", { class: "worst" }, holdBadge(holdOf(v), { count: true }) ?? "—"),
       h("td", {}, reasonsText(v.reasons)),
       h("td", {}, fmtDate(v.decidedAt ?? v.createdAt)),
       h("td", {}, bar ?? h("span", { class: "muted" }, "—"))), formRow];

@@ -1,11 +1,14 @@
+/* global document */
 /**
- * One version: status and reasons, decision actions, files with digests, scan findings grouped by severity,
- * policy verdict (with suppressions), signature, SBOM and dependency audit summaries, and who downloaded it.
+ * One version: status and reasons, decision actions, the dependency advice that failed the policy, files with
+ * digests, scan findings grouped by severity (and the scan report to download as JSON or HTML), policy verdict
+ * (with suppressions), signature, SBOM and dependency audit summaries, and who downloaded it.
  */
 import { actionBar } from "../lib/actions.js";
-import { ApiError, api, apiOptional, apiPath, describeError } from "../lib/api.js";
-import { SEVERITIES, errorBox, facts, fmtBytes, fmtDate, h, replace, route, section, severityBadge, statusBadge, table, verdictBadge } from "../lib/dom.js";
-import { normaliseVerdict } from "../lib/verdict.js";
+import { ApiError, api, apiDownload, apiOptional, apiPath, describeError } from "../lib/api.js";
+import { auditEntries, dependencyCount, failingDependencyResults } from "../lib/deps.js";
+import { SEVERITIES, errorBox, facts, fmtBytes, fmtDate, h, holdBadge, replace, route, section, severityBadge, statusBadge, table, verdictBadge } from "../lib/dom.js";
+import { holdOf, normaliseVerdict } from "../lib/verdict.js";
 import { reasonsText } from "./model.js";
 
 export async function render(container, [project, model, versionName], ctx) {
@@ -17,21 +20,24 @@ export async function render(container, [project, model, versionName], ctx) {
     ["report", "sbom", "audit", "downloads"].map((part) => apiOptional(apiPath(...base, part)).catch((err) => ({ __error: err }))),
   );
   if (!ctx.current()) return;
-  const passed = normaliseVerdict(version.verdict)?.passed;
+  const verdict = normaliseVerdict(version.verdict);
+  const passed = verdict?.passed;
   replace(container,
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" },
       h("a", { href: "#/" }, "Models"), " / ", project, " / ", h("a", { href: route("projects", project, "models", model) }, model)),
     h("h1", {}, `${model} ${versionName}`),
+    // The worst reason: a scan finding, or a failing policy result such as critical dependency advice.
     h("div", { class: "badges", id: "version-status" }, statusBadge(version.status), " ", verdictBadge(passed),
-      version.scan?.maxSeverity ? [" ", severityBadge(version.scan.maxSeverity)] : null),
+      [" ", holdBadge(holdOf(version))]),
     summarySection(version),
     decisionSection(project, model, versionName, version, ctx),
+    adviceSection(verdict, audit),
     filesSection(version),
-    findingsSection(report),
+    findingsSection(report, base, model, versionName),
     verdictSection(version.verdict),
     signatureSection(version.signature),
     sbomSection(sbom),
-    auditSection(audit),
+    auditSection(audit, verdict),
     downloadsSection(downloads));
 }
 
@@ -87,16 +93,81 @@ function filesSection(v) {
       : h("p", { class: "muted" }, "No files."));
 }
 
-function findingsSection(report) {
+/**
+ * The dependency results that made the policy fail, with the advisory or advice behind each (severity, id, package,
+ * fixed release). Absent when no dependencies.* rule failed.
+ */
+function adviceSection(verdict, audit) {
+  const list = failingDependencyResults(verdict, audit && !audit.__error ? audit : null);
+  if (list.length === 0) return null;
+  const rows = list.map((r) => h("tr", { "data-advisory": r.id, "data-severity": r.severity, "data-rule": r.rule },
+    h("td", {}, SEVERITIES.includes(r.severity) ? severityBadge(r.severity) : h("span", { class: "muted" }, r.outcome === "error" ? "not evaluated" : "—")),
+    h("td", {}, r.id ? h("code", {}, r.id) : "—", r.aliases.length ? h("div", { class: "muted small" }, r.aliases.join(", ")) : null),
+    h("td", { class: "package" }, r.package ? [h("strong", {}, r.package), r.version ? ` ${r.version}` : ""] : "—"),
+    h("td", {}, r.title || r.message, r.title ? h("div", { class: "muted small" }, r.message) : null,
+      r.controls.length ? h("div", { class: "muted small" }, `${r.rule} · controls: ${r.controls.join(", ")}`) : h("div", { class: "muted small" }, r.rule)),
+    h("td", {}, r.fixed.length ? r.fixed.join(", ") : "—")));
+  const critical = list.filter((r) => r.severity === "critical").length;
+  return h("section", { class: "card advice", id: "dependency-advice" },
+    h("h2", {}, "Dependency advice that failed the policy"),
+    h("p", { class: "small" }, `${list.length} dependency result${list.length === 1 ? "" : "s"} failed the policy${critical ? `, ${critical} critical` : ""}. Upgrade the packages (or pin a fixed release) and push a new version.`),
+    table(null, ["Severity", "Advisory", "Package", "What", "Fixed in"], rows, { id: "advice" }));
+}
+
+/** A file name part from a model or version name. */
+function fileNamePart(name) {
+  return String(name).replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+/**
+ * Links that download the stored scan report as JSON and as the HTML report of `modelgate scan --format html`.
+ * The href is the API URL (GET …/report?format=json|html, the version API's own authorisation); a click fetches it
+ * with the session's token, since a plain link cannot send the Bearer header, and saves it under its file name.
+ */
+function reportDownloads(base, model, versionName) {
+  const message = h("span", { class: "download-message", "aria-live": "polite" });
+  const link = (format, label) => {
+    const href = `${apiPath(...base, "report")}?format=${format}`;
+    const name = `${fileNamePart(model)}-${fileNamePart(versionName)}-scan-report.${format}`;
+    return h("a", {
+      href, download: name, class: "download", "data-format": format,
+      onclick: (event) => {
+        event.preventDefault();
+        void save(href, name, message);
+      },
+    }, label);
+  };
+  return h("p", { id: "report-downloads", class: "small" }, "Download the scan report: ", link("json", "JSON"), " · ", link("html", "HTML report"), " ", message);
+}
+
+async function save(href, name, message) {
+  replace(message, h("span", { class: "muted" }, "Downloading…"));
+  try {
+    const { blob } = await apiDownload(href);
+    const url = URL.createObjectURL(blob);
+    const a = h("a", { href: url, download: name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    replace(message, h("span", { class: "ok", role: "status" }, `Saved ${name}`));
+  } catch (err) {
+    replace(message, errorBox(`Cannot download ${name}: ${describeError(err)}`));
+  }
+}
+
+function findingsSection(report, base, model, versionName) {
   const err = failed("scan report", report);
   if (err) return section("Scan findings", err);
   if (!report) return section("Scan findings", h("p", { class: "muted" }, "No scan report yet (the version has not been scanned)."));
+  const downloads = reportDownloads(base, model, versionName);
   const findings = (Array.isArray(report.files) ? report.files : []).flatMap((f) => (Array.isArray(f.findings) ? f.findings : []));
-  if (findings.length === 0) return section("Scan findings", h("p", { class: "ok", id: "findings" }, `No findings in ${report.files?.length ?? 0} file(s).`));
+  if (findings.length === 0) return section("Scan findings", downloads, h("p", { class: "ok", id: "findings" }, `No findings in ${report.files?.length ?? 0} file(s).`));
   const groups = SEVERITIES.map((sev) => [sev, findings.filter((f) => f.severity === sev)]).filter(([, list]) => list.length);
   const other = findings.filter((f) => !SEVERITIES.includes(f.severity));
   if (other.length) groups.push(["other", other]);
   return section("Scan findings",
+    downloads,
     h("div", { id: "findings" }, groups.map(([sev, list]) => h("details", { class: ["finding-group", `group-${sev}`], open: sev === "critical" || sev === "high", "data-severity": sev },
       h("summary", {}, severityBadge(sev), ` ${list.length} finding${list.length === 1 ? "" : "s"}`),
       list.map(findingCard)))));
@@ -173,34 +244,47 @@ function sbomSection(sbom) {
       table(null, ["Name", "Version", "Type", "Licence"], shown.map((c) => [String(c.name ?? ""), String(c.version ?? ""), String(c.type ?? ""), licence(c) || "—"]))) : null);
 }
 
-function auditSection(audit) {
+function auditSection(audit, verdict) {
   const err = failed("dependency audit", audit);
   if (err) return section("Dependency audit", err);
   if (!audit) return section("Dependency audit", h("p", { class: "muted" }, "No dependency audit stored for this version."));
-  const vulns = firstArray(audit, ["vulnerabilities", "findings", "advisories", "matches"]);
-  const deps = firstArray(audit, ["dependencies", "packages"]);
-  const bySev = new Map();
-  for (const v of vulns) {
-    const sev = String(v.severity ?? "unknown");
-    bySev.set(sev, (bySev.get(sev) ?? 0) + 1);
-  }
+  const entries = auditEntries(audit);
+  const count = (kind) => {
+    const list = entries.filter((e) => e.kind === kind);
+    const bySev = new Map();
+    for (const e of list) bySev.set(e.severity, (bySev.get(e.severity) ?? 0) + 1);
+    return `${list.length}${bySev.size ? ` (${[...bySev].map(([s, n]) => `${n} ${s}`).join(", ")})` : ""}`;
+  };
+  // Entries the policy failed on (dependencies.vulnerabilities results name the advisory id).
+  const failing = new Set(failingDependencyResults(verdict, audit).map((r) => r.id).filter(Boolean));
+  const files = Array.isArray(audit.files) ? audit.files : [];
+  const n = dependencyCount(audit);
   return section("Dependency audit",
     facts([
-      ["Dependencies", deps.length ? String(deps.length) : typeof audit.dependencyCount === "number" ? String(audit.dependencyCount) : undefined],
-      ["Vulnerabilities", `${vulns.length}${bySev.size ? ` (${[...bySev].map(([s, n]) => `${n} ${s}`).join(", ")})` : ""}`],
-      ["Database", audit.database ? String(audit.database.name ?? audit.database.path ?? JSON.stringify(audit.database)) : undefined],
+      ["Dependency files", files.length ? files.map((f) => String(f.path ?? "")).join(", ") : undefined],
+      ["Dependencies", n === undefined ? undefined : String(n)],
+      ["Advisories (OSV)", count("advisory")],
+      ["Advice", count("advice")],
+      ["Database", databaseText(audit.database)],
+      ["Complete", audit.summary?.incomplete === true ? "no: something could not be checked (see the audit's issues)" : undefined],
     ]),
-    vulns.length ? table(null, ["Advisory", "Package", "Severity", "Fixed in"], vulns.slice(0, 200).map((v) => [
-      String(v.id ?? v.advisory ?? v.osv ?? ""),
-      `${v.package?.name ?? v.name ?? v.dependency?.name ?? ""} ${v.package?.version ?? v.version ?? v.dependency?.version ?? ""}`.trim(),
-      v.severity ? severityBadge(String(v.severity).toLowerCase()) : "—",
-      Array.isArray(v.fixed) ? v.fixed.join(", ") : String(v.fixed ?? v.fixedIn ?? "—"),
-    ])) : h("p", { class: "ok" }, "No known vulnerabilities."));
+    entries.length ? table(null, ["Advisory", "Package", "Severity", "Fixed in", "Policy"], entries.slice(0, 200).map((e) => h("tr", { "data-advisory": e.id, "data-kind": e.kind },
+      h("td", {}, h("code", {}, e.id), e.kind === "advice" ? h("div", { class: "muted small" }, "modelgate advice") : null, e.title ? h("div", { class: "small" }, e.title) : null),
+      h("td", { class: "package" }, e.package ? [h("strong", {}, e.package), e.version ? ` ${e.version}` : e.specifier ? ` ${e.specifier}` : ""] : "—",
+        e.file ? h("div", { class: "muted small" }, h("code", {}, `${e.file}${e.line ? `:${e.line}` : ""}`)) : null),
+      h("td", {}, SEVERITIES.includes(e.severity) ? severityBadge(e.severity) : "—"),
+      h("td", {}, e.fixed.length ? e.fixed.join(", ") : "—"),
+      h("td", {}, failing.has(e.id) ? h("span", { class: ["badge", "verdict-fail"] }, "fails policy") : h("span", { class: "muted" }, "—")))), { id: "dependency-audit" })
+      : h("p", { class: "ok", id: "dependency-audit" }, "No known vulnerabilities and no advice."));
 }
 
-function firstArray(obj, keys) {
-  for (const k of keys) if (Array.isArray(obj[k])) return obj[k];
-  return [];
+function databaseText(db) {
+  if (!db || typeof db !== "object") return undefined;
+  const parts = [db.kind === "online" ? "OSV online" : String(db.source ?? "offline OSV database")];
+  if (db.updatedAt) parts.push(`updated ${fmtDate(db.updatedAt)}${typeof db.ageDays === "number" ? ` (${db.ageDays} day${db.ageDays === 1 ? "" : "s"} old)` : ""}`);
+  if (typeof db.records === "number") parts.push(`${db.records} record${db.records === 1 ? "" : "s"}`);
+  if (db.stale === true) parts.push("stale");
+  return parts.join(", ");
 }
 
 function downloadsSection(downloads) {
