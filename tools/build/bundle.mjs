@@ -185,4 +185,6 @@ writeFileSync(`${MAIN}.cache`, cache);
 
 // The cache is only worth shipping if this Node accepts it.
 if (loadBundle(pathToFileURL(MAIN)).cacheRejected) process.stderr.write("bundle: V8 rejected the code cache it just wrote; the CLI will compile at every start\n");
-process.stdout.write(`bundle: ${relative(ROOT, MAIN)} (${(result.metafile.outputs[relative(ROOT, MAIN)]?.bytes / 1024).toFixed(0)} KiB), code cache ${(cache.length / 1024).toFixed(0)} KiB, worker.cjs\n`);
+// On standard error: `npm pack` (which runs the build through prepare) prints the tarball name on standard output,
+// and pre-commit reads that name from it.
+process.stderr.write(`bundle: ${relative(ROOT, MAIN)} (${(result.metafile.outputs[relative(ROOT, MAIN)]?.bytes / 1024).toFixed(0)} KiB), code cache ${(cache.length / 1024).toFixed(0)} KiB, worker.cjs\n`);

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { ModelgateError } from "../../core/errors.js";
 import type { ResolvedServerConfig } from "../config.js";
 import { clearBlobCorrupt, isBlobCorrupt, markBlobCorrupt } from "../db/corrupt-blobs.js";
 import { createFsBlobStore } from "./fs-blobs.js";
@@ -12,6 +13,26 @@ import { createVerifyingBlobStore } from "./verifying.js";
  * PostgreSQL and S3 adapters are imported only when configured (the AWS SDK is large to load for nothing).
  * Every blob read is verified against its digest while it streams (storage/verifying.ts).
  */
+/** The AWS SDK packages the S3 blob store needs: optional (peer) dependencies, installed by those who use S3. */
+export const S3_PACKAGES = ["@aws-sdk/client-s3", "@aws-sdk/lib-storage"] as const;
+
+/**
+ * The S3 blob store's module. The AWS SDK is not installed with modelgate (about 22 MB and 100 packages that only
+ * an S3 deployment uses): when it is missing, the error says what to install.
+ */
+async function importS3Store(): Promise<typeof import("./s3-blobs.js")> {
+  try {
+    return await import("./s3-blobs.js");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const missing = S3_PACKAGES.find((p) => (e as Error).message.includes(p));
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && missing !== undefined) {
+      throw new ModelgateError("INVALID_OPTION", `--s3-bucket needs the AWS SDK, which is not installed with modelgate: run npm install ${S3_PACKAGES.map((p) => `${p}@3`).join(" ")} where modelgate is installed (${missing} is missing)`, { cause: e });
+    }
+    throw e;
+  }
+}
+
 export async function openStorage(config: ResolvedServerConfig): Promise<{ db: SqlDatabase; blobs: BlobStore }> {
   await mkdir(config.dataDir, { recursive: true });
   await mkdir(config.tmpDir, { recursive: true });
@@ -25,7 +46,7 @@ export async function openStorage(config: ResolvedServerConfig): Promise<{ db: S
   let blobs: BlobStore;
   try {
     if (config.s3) {
-      const { createS3BlobStore } = await import("./s3-blobs.js");
+      const { createS3BlobStore } = await importS3Store();
       blobs = await createS3BlobStore(config.s3, config.tmpDir);
     } else {
       blobs = await createFsBlobStore(join(config.dataDir, "blobs"));
