@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { ModelgateError } from "../core/errors.js";
 import { SEVERITIES } from "../core/severity.js";
 import { TOOL_VERSION } from "../core/version.js";
@@ -12,7 +12,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** Every subcommand, in the order `modelgate --help` lists them. */
-export const COMMAND_NAMES = ["scan", "check", "hash", "sign", "verify", "provenance", "sbom", "audit-log", "audit", "db", "serve", "project", "token", "server-key", "push", "import", "pull"] as const;
+export const COMMAND_NAMES = ["scan", "check", "hash", "sign", "verify", "provenance", "sbom", "audit-log", "audit", "db", "serve", "project", "token", "server-key", "push", "import", "pull", "completion"] as const;
 
 /**
  * The program with every subcommand, or only `only` (what `modelgate scan …` runs: defining the fifteen
@@ -742,6 +742,26 @@ Scaling out: every node shares the PostgreSQL database and the bucket; copy the 
       .action(async (ref: string, opts: Record<string, unknown>) => {
         const { runPull } = await import("./commands/pull.js");
         process.exitCode = await runPull(ref, opts);
+      });
+  }
+
+  if (wanted("completion")) {
+    program
+      .command("completion")
+      .description("Print a shell completion script for bash, zsh or fish (commands, options and their values).")
+      .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
+      .addHelpText(
+        "after",
+        `
+  Examples:
+    source <(modelgate completion bash)                                   # in ~/.bashrc
+    source <(modelgate completion zsh)                                    # in ~/.zshrc
+    modelgate completion fish > ~/.config/fish/completions/modelgate.fish`,
+      )
+      .action(async (shell: "bash" | "zsh" | "fish") => {
+        const { completionScript } = await import("./completion.js");
+        // The whole program, whatever this run defined: the script lists every command.
+        process.stdout.write(completionScript(buildProgram(), shell));
       });
   }
 
