@@ -117,3 +117,30 @@ describe("custom rules have an evaluation budget", () => {
     expect(report.models[0]!.reasons).toContainEqual(expect.stringMatching(/^team\.slow: could not be evaluated: exceeded the evaluation budget: still running after 300 ms/));
   });
 });
+
+describe("without a vulnerability database", () => {
+  it("the default profile still fails a torch that torch.load's weights_only does not protect (built-in advice)", async () => {
+    const cwd = join(root, `project-${n++}`);
+    const model = join(cwd, "model");
+    mkdirSync(model, { recursive: true });
+    // A safetensors file (u64 header length, the header, 8 bytes of tensor data) and a torch that is too old.
+    const header = Buffer.from('{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}');
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    writeFileSync(join(model, "model.safetensors"), Buffer.concat([len, header, Buffer.alloc(8)]));
+    writeFileSync(join(model, "requirements.txt"), "torch==2.0.0\n");
+    writeFileSync(join(cwd, "modelgate.yaml"), "version: 1\n");
+    const noDb = join(root, "no-osv-here");
+    const report = await check([model], { cwd, db: noDb });
+    const deps = report.models[0]!.results.filter((r) => r.ruleId === "dependencies.vulnerabilities");
+    expect(deps.find((r) => r.status === "fail")).toMatchObject({ severity: "critical", finding: "torch-load-weights-only-bypass", message: expect.stringContaining("torch 2.0.0") });
+    expect(deps.find((r) => r.status === "skipped")?.message).toContain("only modelgate's built-in advice was checked");
+    expect(report.models[0]!.verdict).toBe("fail");
+
+    // The same model with a torch the advice does not name passes (the database is still missing: skipped).
+    writeFileSync(join(model, "requirements.txt"), "torch==2.6.0\n");
+    const ok = await check([model], { cwd, db: noDb });
+    expect(ok.models[0]!.results.filter((r) => r.ruleId === "dependencies.vulnerabilities").map((r) => r.status)).toEqual(["skipped"]);
+    expect(ok.models[0]!.verdict).toBe("pass");
+  });
+});

@@ -42,6 +42,9 @@ describe("README quick start", () => {
     symlinkSync(ROOT, join(dir, "node_modules", "modelgate"));
     symlinkSync(join(ROOT, "bin", "modelgate.js"), join(dir, "node_modules", ".bin", "modelgate"));
     cpSync(join(ROOT, "test", "fixtures", "sbom", "hf-model"), join(dir, "my-model"), { recursive: true });
+    // The fixture's requirements.txt pins torch 2.1.0, which modelgate's built-in advice fails (torch.load's
+    // weights_only bypass) even without a vulnerability database: the user's model here has current pins.
+    writeFileSync(join(dir, "my-model", "requirements.txt"), "torch==2.6.0\ntransformers==4.53.0\nsafetensors==0.4.1\n");
 
     const port = await freePort();
     const block = quickStartBlock();

@@ -4,8 +4,8 @@ import type { ScanOptions } from "../config/scan-options.js";
 import { ModelgateError } from "../core/errors.js";
 import type { Report } from "../core/report.js";
 import { severityRank } from "../core/severity.js";
-import { audit } from "../deps/audit.js";
-import type { AuditReport } from "../deps/audit-report.js";
+import { audit, matchBuiltinAdvice } from "../deps/audit.js";
+import type { AdviceMatch, AuditReport } from "../deps/audit-report.js";
 import { FACT_LIMITS, emptyFacts, type FactSection, type Facts, type VulnerabilityFacts } from "../policy/facts.js";
 import type { LoadedPolicy } from "../policy/load.js";
 import type { GatherNotes } from "../policy/rules/index.js";
@@ -256,6 +256,20 @@ async function verifyProvenanceFacts(facts: Facts, modelPath: string, policy: Lo
   }
 }
 
+/** One item of modelgate's ML advice as a vulnerability fact (the file as the audit names it). */
+function adviceFact(a: AdviceMatch): VulnerabilityFacts {
+  return {
+    id: a.id,
+    aliases: [...a.cves],
+    package: a.package,
+    version: a.version ?? "",
+    severity: a.severity,
+    fixed: a.fixed ? [a.fixed] : [],
+    file: a.source.file,
+    ...(a.source.line !== undefined ? { line: a.source.line } : {}),
+  };
+}
+
 async function auditFacts(facts: Facts, modelPath: string, meta: ModelMetadata | undefined, options: GatherOptions): Promise<void> {
   const d = facts.dependencies;
   let report = options.auditReport;
@@ -269,6 +283,12 @@ async function auditFacts(facts: Facts, modelPath: string, meta: ModelMetadata |
   } catch (e) {
     if (e instanceof ModelgateError) {
       d.error = e.message;
+      // No database: the built-in ML advice is still checked (dependencies.vulnerabilities fails on it), so a
+      // torch that torch.load's weights_only does not protect is never approved for want of a database.
+      d.vulnerabilities = (await matchBuiltinAdvice(meta ? [] : [modelPath], meta ? { files: meta.dependencies } : {}).catch(() => []))
+        .map(adviceFact)
+        .map((v) => ({ ...v, file: insideModelFile(modelPath, v.file) }))
+        .slice(0, FACT_LIMITS.vulnerabilities);
       return;
     }
     throw e;
@@ -285,16 +305,7 @@ async function auditFacts(facts: Facts, modelPath: string, meta: ModelMetadata |
       file: v.source.file,
       ...(v.source.line !== undefined ? { line: v.source.line } : {}),
     })),
-    ...report.advice.map((a) => ({
-      id: a.id,
-      aliases: [...a.cves],
-      package: a.package,
-      version: a.version ?? "",
-      severity: a.severity,
-      fixed: a.fixed ? [a.fixed] : [],
-      file: a.source.file,
-      ...(a.source.line !== undefined ? { line: a.source.line } : {}),
-    })),
+    ...report.advice.map(adviceFact),
   ].map((v) => ({ ...v, file: insideModelFile(modelPath, v.file) }));
   d.vulnerabilities = vulns.slice(0, FACT_LIMITS.vulnerabilities);
   d.files = report.files.map((f) => insideModelFile(modelPath, f.path));

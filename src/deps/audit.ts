@@ -222,6 +222,25 @@ function dbInfo(db: OsvDatabase, now: Date): AuditDatabaseInfo {
   return info;
 }
 
+/**
+ * The ML advice table alone (no vulnerability database needed): what `check` still enforces when no database is
+ * available, since the advice that matters most for models (torch.load's weights_only bypass, transformers' remote
+ * code) is built in. Files it cannot read or lines it cannot parse are left to audit() to report.
+ */
+export async function matchBuiltinAdvice(paths: readonly string[], options: Pick<AuditOptions, "files"> = {}): Promise<AdviceMatch[]> {
+  const ignored: AuditIssue[] = [];
+  const files = [...(options.files ?? []), ...(await collectFiles(paths, ignored))];
+  const advice: AdviceMatch[] = [];
+  for (const file of files) {
+    for (const dep of file.dependencies) {
+      if (dep.url !== undefined && dep.version === undefined) continue;
+      const version = dependencyVersion(dep, ignored);
+      if (version) advice.push(...matchAdvice(dep, version));
+    }
+  }
+  return advice;
+}
+
 /** Audits dependency files (or folders holding them) against OSV advisories and the ML advice table. */
 export async function audit(paths: readonly string[], options: AuditOptions = {}): Promise<AuditReport> {
   const now = options.now ?? new Date();

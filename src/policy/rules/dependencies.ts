@@ -5,7 +5,7 @@ import { plural, type BuiltinRule, type RuleOutcome } from "./rule.js";
 function unavailable(error: string, requireDb: boolean): RuleOutcome {
   return requireDb
     ? { status: "error", message: `no vulnerability audit: ${error}` }
-    : { status: "skipped", message: `no vulnerability audit (dependencies.require_database is false): ${error}` };
+    : { status: "skipped", message: `no vulnerability audit (dependencies.require_database is false; only modelgate's built-in advice was checked): ${error}` };
 }
 
 export const dependencyVulnerabilities: BuiltinRule = {
@@ -16,7 +16,6 @@ export const dependencyVulnerabilities: BuiltinRule = {
   evaluate({ facts, policy }) {
     const cfg = policy.document.dependencies!;
     const d = facts.dependencies;
-    if (d.error) return [unavailable(d.error, cfg.require_database !== false)];
     const max = cfg.max_severity!;
     const out: RuleOutcome[] = [];
     for (const v of d.vulnerabilities) {
@@ -34,6 +33,9 @@ export const dependencyVulnerabilities: BuiltinRule = {
         message: `${v.package} ${v.version || "(unpinned)"} in ${v.file}${v.line ? `:${v.line}` : ""}: ${v.id}${aliases} ${sev}${fix}`,
       });
     }
+    // Without a database only modelgate's built-in advice was checked (gather fills it in): what it found fails
+    // whatever require_database says, and the missing audit is reported beside it.
+    if (d.error) return [...out, unavailable(d.error, cfg.require_database !== false)];
     if (out.length > 0) return out;
     const files = d.files.length === 0 ? "no dependency files" : plural(d.files.length, "dependency file");
     return [{ status: "pass", message: `${files}; ${plural(d.vulnerabilities.length, "known vulnerability")}, none above the limit (${max})` }];
