@@ -49,9 +49,10 @@ describe("action.yml", () => {
   const action = parse(readFileSync(new URL("action.yml", ROOT), "utf8")) as Action;
   const steps = action.runs.steps;
 
-  it("is a composite action on Node 20 that installs modelgate, runs check, uploads SARIF", () => {
+  it("is a composite action on the Node its node-version input names (22 by default) that installs modelgate, runs check, uploads SARIF", () => {
     expect(action.runs.using).toBe("composite");
-    expect(steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with?.["node-version"]).toBe("20");
+    expect(steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with?.["node-version"]).toBe("${{ inputs.node-version }}");
+    expect(action.inputs["node-version"]!.default).toBe("22");
     expect(steps.some((s) => s.run?.includes('npm install -g "modelgate@'))).toBe(true);
     const upload = steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"));
     expect(upload?.with?.sarif_file).toContain("steps.check.outputs.sarif-file");
@@ -59,9 +60,15 @@ describe("action.yml", () => {
     expect(action.inputs.path!.required).toBe(true);
   });
 
-  it("installs the package's own version by default", () => {
-    const pkg = JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8")) as { version: string };
-    expect(action.inputs.version!.default).toBe(pkg.version);
+  it("installs its own checkout by default (nothing is published yet), packed as a release is, and a registry version when asked", () => {
+    expect(action.inputs.version!.default).toBe("");
+    const install = steps.find((s) => s.name === "Install modelgate")!;
+    expect(install.env?.["ACTION_PATH"]).toBe("${{ github.action_path }}");
+    expect(install.run).toMatch(/if \[ -n "\$MODELGATE_VERSION" \]; then\s+npm install -g "modelgate@\$\{MODELGATE_VERSION\}"\s+else/);
+    expect(install.run).toContain('cd "$ACTION_PATH"');
+    expect(install.run).toContain("npm ci");
+    expect(install.run).toContain('npm pack --ignore-scripts --silent --pack-destination "$RUNNER_TEMP"');
+    expect(install.run).toContain('npm install -g --no-audit --no-fund "$RUNNER_TEMP/$tarball"');
   });
 
   it("passes inputs through the environment, never into the script text", () => {
