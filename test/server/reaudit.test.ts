@@ -85,8 +85,11 @@ describe("vulnerability database update → re-audit", () => {
     }
     expect(v.body.status).toBe("quarantined");
     expect(v.body.reasons.join("\n")).toContain("GHSA-xxxx-yyyy-zzzz");
-    const audit = await admin.get<{ vulnerabilities: { id: string }[] }>("/api/v1/projects/nlp/models/pinned/versions/1/audit");
+    const audit = await admin.get<{ vulnerabilities: { id: string }[]; database: { path?: string } }>("/api/v1/projects/nlp/models/pinned/versions/1/audit");
     expect(audit.body.vulnerabilities.map((x) => x.id)).toContain("GHSA-xxxx-yyyy-zzzz");
+    // What the API serves names no path of the server's (its data dir, the OSV folder, the scan's temporary copy).
+    expect(JSON.stringify(audit.body)).not.toContain(dataDir);
+    expect(audit.body.database.path).toBeUndefined();
     // The model without dependencies keeps its approval.
     expect((await admin.get<{ status: string }>("/api/v1/projects/nlp/models/plain/versions/1")).body.status).toBe("approved");
 

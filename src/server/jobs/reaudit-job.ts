@@ -7,7 +7,7 @@ import { emitWebhookEvent } from "../events/webhooks.js";
 import { effectivePolicy } from "../policy/effective.js";
 import { materializeVersion } from "../versions/materialize.js";
 import type { Job } from "./queue.js";
-import { auditFailures, failingReasons } from "./scan-job.js";
+import { auditFailures, failingReasons, relativize, storedAudit } from "./scan-job.js";
 import { activeVulnDb } from "./vuln-db.js";
 
 /**
@@ -22,9 +22,8 @@ export async function runReauditJob(ctx: ServerContext, job: Job): Promise<void>
   if (!vulnDb) return;
   const m = await materializeVersion(ctx.blobs, ctx.config.tmpDir, `scan-reaudit-${job.id.slice(0, 8)}`, v.model, await listFiles(ctx.db, v.id));
   try {
-    const needle = JSON.stringify(`${m.root}/`).slice(1, -1);
-    const rel = <T>(x: T): T => JSON.parse(JSON.stringify(x).split(needle).join("")) as T;
-    const report = rel(await audit([m.dir], { db: vulnDb }));
+    const rel = <T>(x: T): T => relativize(x, m.root);
+    const report = storedAudit(await audit([m.dir], { db: vulnDb }), m.root);
     const reasons = auditFailures(report);
     const policy = await effectivePolicy(ctx.db, ctx.config, v.project_id);
     const loaded = policy ? await loadPolicy({ text: policy.yaml, file: policy.file }) : undefined;

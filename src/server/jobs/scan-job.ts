@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { check, loadPolicy, type CheckReport } from "../../check/index.js";
 import type { Report } from "../../core/report.js";
 import { audit, type AuditReport } from "../../deps/index.js";
@@ -17,9 +18,23 @@ import { activeVulnDb } from "./vuln-db.js";
 const MAX_REASONS = 50;
 
 /** Rewrites the temporary folder out of every path in a JSON value (reports name files as `<model>/<path>`). */
-function relativize<T>(value: T, root: string): T {
+export function relativize<T>(value: T, root: string): T {
   const needle = JSON.stringify(`${root}/`).slice(1, -1);
   return JSON.parse(JSON.stringify(value).split(needle).join("")) as T;
+}
+
+/**
+ * A dependency audit as the server stores and serves it: model paths relative to the model, and no path of the
+ * server's own (the OSV folder is named by its source and digest; each record by its path inside that folder).
+ */
+export function storedAudit(raw: AuditReport, root: string): AuditReport {
+  const report = relativize(raw, root);
+  delete report.database.path;
+  // An uploaded or local database and its record files are files of the server's: their names say enough (URLs stay).
+  const name = (p: string): string => (/^https?:\/\//.test(p) ? p : basename(p));
+  if (report.database.source !== undefined) report.database.source = name(report.database.source);
+  for (const v of report.vulnerabilities) v.records = v.records.map(name);
+  return report;
 }
 
 function summarize(report: Report): ScanSummary {
@@ -101,7 +116,7 @@ async function scanVersion(ctx: ServerContext, job: Job): Promise<void> {
     if (vulnDb) {
       try {
         rawAudit = await audit([m.dir], { db: vulnDb });
-        auditReport = relativize(rawAudit, m.root);
+        auditReport = storedAudit(rawAudit, m.root);
       } catch (e) {
         ctx.log.warn({ err: e, version: versionSubject(v) }, "no dependency audit for this version");
       }
