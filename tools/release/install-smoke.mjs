@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // What a user gets from `npm install modelgate`, checked before it is published (and in CI, .ci/run):
 //   1. `npm pack` of this checkout as built (run `npm run build` first; .ci/run has): only what runs (no source maps, no test helpers, no bundle metafile).
-//   2. `npm install -g TARBALL` (into a scratch prefix): what the README's install from a tarball or git URL and
-//      the GitHub action do — without this repository's lock file or overrides, so with the versions a consumer's
-//      npm resolves — and the installed tree's size.
+//   2. The tarball installed into an empty project as a consumer installs it — without this repository's lock
+//      file or overrides, so with the versions a consumer's npm resolves — and the installed tree's size; later
+//      also `npm install -g TARBALL` (into a scratch prefix), the README's install and the GitHub action's.
 //   3. Every installed package supports every Node.js line modelgate supports (SUPPORTED_NODE below).
-//   4. The installed `modelgate`: --version, scan (clean → 0, malicious pickle → 1), check, serve (starts,
+//   4. The project's `modelgate` (node_modules/.bin, what `npx modelgate` runs): --version, scan (clean → 0, malicious pickle → 1), check, serve (starts,
 //      answers /healthz, stops on SIGTERM), and serve --s3-bucket says to install the AWS SDK.
 //   5. When `pre-commit` is installed: the hooks of .pre-commit-hooks.yaml from this repository at its HEAD
 //      commit (pre-commit clones, builds and installs it itself) stop a commit of a malicious pickle.
@@ -74,15 +74,15 @@ try {
   }
   process.stdout.write(`  ${packed.filename}: ${files.length} files, ${(packed.size / 2 ** 20).toFixed(1)} MiB packed, ${(packed.unpackedSize / 2 ** 20).toFixed(1)} MiB unpacked\n`);
 
-  step("npm install -g of the tarball");
-  const prefix = join(work, "global");
+  step("npm install of the tarball into an empty project");
   const project = join(work, "project");
   mkdirSync(project);
-  run("npm", ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", join(work, packed.filename)], project);
-  const installed = join(prefix, "lib", "node_modules", "modelgate");
-  const packages = walkPackages(join(installed, "node_modules"));
-  process.stdout.write(`  installed: modelgate and ${packages.length} packages, ${(du(installed) / 2 ** 20).toFixed(0)} MiB\n`);
-  const modelgate = join(prefix, "bin", "modelgate");
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "smoke", private: true, version: "1.0.0" }));
+  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(work, packed.filename)], project);
+  const packages = walkPackages(join(project, "node_modules"));
+  process.stdout.write(`  installed: ${packages.length} packages (modelgate included), ${(du(join(project, "node_modules")) / 2 ** 20).toFixed(0)} MiB in node_modules\n`);
+  // The project's own bin, as `npx modelgate` runs it there.
+  const modelgate = join(project, "node_modules", ".bin", "modelgate");
 
   step(`engines of every installed package against Node ${SUPPORTED_NODE.join(", ")}`);
   for (const pkg of packages) {
@@ -140,6 +140,13 @@ try {
   });
   const s3 = run(modelgate, ["serve", "--port", "0", "--data-dir", join(work, "data-s3"), "--s3-bucket", "b", "--s3-region", "eu-west-1"], project, { expect: 2 });
   if (!s3.stderr.includes("npm install @aws-sdk/client-s3")) fail(`serve --s3-bucket without the AWS SDK did not say what to install:\n${s3.stderr}`);
+
+  step("npm install -g of the tarball (the README's install, and the GitHub action's)");
+  const prefix = join(work, "global");
+  run("npm", ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", join(work, packed.filename)], project);
+  const global = join(prefix, "bin", "modelgate");
+  run(global, ["scan", join(models, "evil.pkl")], project, { expect: 1 });
+  run(global, ["scan", join(models, "clean")], project);
 
   const preCommit = spawnSync("pre-commit", ["--version"], { encoding: "utf8" });
   if (preCommit.status !== 0) step("pre-commit is not installed: hooks not checked");
