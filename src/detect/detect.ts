@@ -110,6 +110,10 @@ function isMostlyText(h: Buffer): boolean {
 export function detectFormat(s: Sniff): FormatId {
   const h = s.head;
   for (const m of MAGICS) if (startsWith(h, m.magic, m.at ?? 0)) return m.format;
+  // PROTO then FRAME, as every protocol 4 and 5 pickle starts, before the unsupported formats' eight checks (the
+  // pickles a folder is full of skip them). Only a FlatBuffer identifier (TFLite, ExecuTorch) can sit after such
+  // bytes, with its root table 9.7 MB or more in; pickle.load reads that file as a pickle, so it is analysed as one.
+  if (h.length >= 3 && h[0] === 0x80 && h[2] === 0x95 && looksLikePickle(h, s.size)) return "pickle";
   const unverified = sniffUnsupported(s);
   if (unverified) return unverified.format;
   if (isBzip2(h)) return "bzip2";

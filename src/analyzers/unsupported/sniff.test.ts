@@ -159,6 +159,16 @@ describe("sniffUnsupported", () => {
     expect(await detect(Buffer.from('{"a": 1}'))).toBe("json");
     expect(await detect(Buffer.from("hello world\n"))).toBe("text");
   });
+
+  it("PROTO then FRAME is a pickle even where a FlatBuffer identifier would sit (pickle.load reads it as one)", async () => {
+    // 80 04 95 00 "TFL3": as a FlatBuffer, a root table 9.7 MB in and the TFLite identifier; as a pickle, PROTO 4
+    // and a FRAME. A loader unpickles it, so it is analysed as the pickle, not set aside as an unverified TFLite.
+    const b = Buffer.alloc(10 * 2 ** 20);
+    b.set([0x80, 0x04, 0x95, 0x00, ...Buffer.from("TFL3")]);
+    expect(sniffUnsupported({ head: b.subarray(0, 65536), size: b.length })?.format).toBe("tflite");
+    expect(await detect(b)).toBe("pickle");
+    expect(await detect(flatbuffer("TFL3"))).toBe("tflite");
+  });
 });
 
 describe("sniffUnsupported fuzz", () => {
