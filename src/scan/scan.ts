@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -283,8 +283,9 @@ export async function scanDiskFile(path: string, options: ResolvedScanOptions, o
     );
     return { reports: [report], bytesRead: 0 };
   }
-  // A file read whole is digested from that read, before any analyzer sees the bytes.
-  const digest = options.digest && source.contents ? createHash("sha256").update(source.contents).digest("hex") : null;
+  // A file read whole is digested from that read, before any analyzer sees the bytes (crypto.hash: one call, no
+  // Hash object; half the cost of createHash for the 4 KB files a folder of pickles holds).
+  const digest = options.digest && source.contents ? hash("sha256", source.contents, "hex") : null;
   const throttled = onBytes && source.size >= BYTE_PROGRESS_MIN_BYTES ? createBytesThrottle(onBytes) : undefined;
   const scanned = throttled ? withReadProgress(source, throttled) : source;
   // A large file is digested on another core while this thread analyses it; its progress shows once the
