@@ -285,7 +285,11 @@ async function auditFacts(facts: Facts, modelPath: string, meta: ModelMetadata |
       d.error = e.message;
       // No database: the built-in ML advice is still checked (dependencies.vulnerabilities fails on it), so a
       // torch that torch.load's weights_only does not protect is never approved for want of a database.
-      d.vulnerabilities = (await matchBuiltinAdvice(meta ? [] : [modelPath], meta ? { files: meta.dependencies } : {}).catch(() => []))
+      const advice = await matchBuiltinAdvice(meta ? [] : [modelPath], meta ? { files: meta.dependencies } : {}).catch((err: unknown) => {
+        d.error += `; modelgate's built-in advice could not be checked either: ${err instanceof Error ? err.message : String(err)}`;
+        return [];
+      });
+      d.vulnerabilities = advice
         .map(adviceFact)
         .map((v) => ({ ...v, file: insideModelFile(modelPath, v.file) }))
         .slice(0, FACT_LIMITS.vulnerabilities);
