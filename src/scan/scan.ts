@@ -362,15 +362,20 @@ interface WalkedFolder {
 }
 
 /**
- * Expands folders into the files below them (sorted, links to files followed, others reported). `rel` is the
- * path below the folder argument (`under.rel` gets one entry per file pushed), kept as the walk goes: deriving
- * it afterwards from the joined paths breaks on arguments such as `./m/` or `.`, which join() rewrites.
+ * Expands folders into the files below them (sorted, links to files followed, others reported). A folder argument
+ * (`under` not given yet) is added to `folders`; `rel` is the path below it (`under.rel` gets one entry per file
+ * pushed), kept as the walk goes: deriving it afterwards from the joined paths breaks on arguments such as `./m/`
+ * or `.`, which join() rewrites.
  */
-async function expand(path: string, out: string[], notes: FileReport[], seen: Set<string>, under?: WalkedFolder, rel = ""): Promise<void> {
+async function expand(path: string, out: string[], notes: FileReport[], seen: Set<string>, folders: WalkedFolder[], under?: WalkedFolder, rel = ""): Promise<void> {
   const st = await stat(path);
   if (!st.isDirectory()) {
     out.push(path);
     return;
+  }
+  if (!under) {
+    under = { dir: path, files: [], rel: [] };
+    folders.push(under);
   }
   const real = await realpath(path);
   if (seen.has(real)) return;
@@ -381,8 +386,8 @@ async function expand(path: string, out: string[], notes: FileReport[], seen: Se
     const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
     const found = (): void => {
       out.push(child);
-      under?.files.push(child);
-      under?.rel.push(childRel);
+      under.files.push(child);
+      under.rel.push(childRel);
     };
     if (entry.isSymbolicLink()) {
       const target = await stat(child).catch(() => undefined);
@@ -401,7 +406,7 @@ async function expand(path: string, out: string[], notes: FileReport[], seen: Se
         });
       }
     } else if (entry.isDirectory()) {
-      await expand(child, out, notes, seen, under, childRel);
+      await expand(child, out, notes, seen, folders, under, childRel);
     } else if (entry.isFile()) {
       found();
     } else {
@@ -443,10 +448,7 @@ export async function scanWithQueue(paths: readonly string[], options: ScanOptio
       throw new ModelgateError(code === "ENOENT" ? "PATH_NOT_FOUND" : "PATH_UNREADABLE", `${p}: ${code === "ENOENT" ? "no such file or folder" : (e as Error).message}`);
     }
     try {
-      const st = await stat(p);
-      const under = st.isDirectory() ? { dir: p, files: [], rel: [] } : undefined;
-      if (under) folders.push(under);
-      await expand(p, files, notes, new Set(), under);
+      await expand(p, files, notes, new Set(), folders);
     } catch (e) {
       throw new ModelgateError("PATH_UNREADABLE", `${p}: ${(e as Error).message}`);
     }
