@@ -1,6 +1,6 @@
 import type { FormatId } from "../core/format.js";
 import type { ByteSource } from "../core/source.js";
-import { looksLikePickle } from "../analyzers/pickle/sniff.js";
+import { looksLikePickle, startsAsFramedPickle } from "../analyzers/pickle/sniff.js";
 import { looksLikeOnnx } from "../analyzers/onnx/sniff.js";
 import { looksLikeTensorflow } from "../analyzers/tensorflow/sniff.js";
 import { sniffUnsupported } from "../analyzers/unsupported/sniff.js";
@@ -113,7 +113,7 @@ export function detectFormat(s: Sniff): FormatId {
   // PROTO then FRAME, as every protocol 4 and 5 pickle starts, before the unsupported formats' eight checks (the
   // pickles a folder is full of skip them). Only a FlatBuffer identifier (TFLite, ExecuTorch) can sit after such
   // bytes, with its root table 9.7 MB or more in; pickle.load reads that file as a pickle, so it is analysed as one.
-  if (h.length >= 3 && h[0] === 0x80 && h[2] === 0x95 && looksLikePickle(h, s.size)) return "pickle";
+  if (startsAsFramedPickle(h)) return "pickle";
   const unverified = sniffUnsupported(s);
   if (unverified) return unverified.format;
   if (isBzip2(h)) return "bzip2";

@@ -9,6 +9,15 @@ const GOOD_OPS = 8;
 const DOTTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /**
+ * PROTO 0–5 then FRAME: how every protocol 4 and 5 pickle starts. The machine would accept both opcodes (FRAME
+ * takes any length; a cut-off one counts as truncated after PROTO), so looksLikePickle says true at once; this
+ * spares a folder of small pickles a machine run per file.
+ */
+export function startsAsFramedPickle(head: Buffer): boolean {
+  return head.length >= 3 && head[0] === 0x80 && head[1]! <= HIGHEST_PROTOCOL && head[2] === 0x95;
+}
+
+/**
  * Cheap check: does this look like the start of a pickle stream?
  *
  * Runs the symbolic machine over the first opcodes (at most SNIFF_OPS, or until STOP): every
@@ -22,10 +31,7 @@ const DOTTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  */
 export function looksLikePickle(head: Buffer, size = head.length): boolean {
   if (head.length < 2 || OPCODES[head[0]!] === undefined) return false;
-  // PROTO 0–5 then FRAME: how every protocol 4 and 5 pickle starts. The machine would accept both opcodes (FRAME
-  // takes any length; a cut-off one counts as truncated after PROTO) and so answer true below; saying so at once
-  // spares a folder of small pickles a machine run per file.
-  if (head.length >= 3 && head[0] === 0x80 && head[1]! <= HIGHEST_PROTOCOL && head[2] === 0x95) return true;
+  if (startsAsFramedPickle(head)) return true;
   const atEof = head.length >= size;
   const r = runStream(head, 0, { maxMemo: 4096, maxNesting: 4096, maxOps: SNIFF_OPS, joblib: false, describeErrors: false, atEof });
   if (r.completed || r.budgetExhausted) return true;
