@@ -231,14 +231,17 @@ export async function matchBuiltinAdvice(paths: readonly string[], options: Pick
   const ignored: AuditIssue[] = [];
   const files = [...(options.files ?? []), ...(await collectFiles(paths, ignored))];
   const advice: AdviceMatch[] = [];
-  for (const file of files) {
-    for (const dep of file.dependencies) {
-      if (dep.url !== undefined && dep.version === undefined) continue;
-      const version = dependencyVersion(dep, ignored);
-      if (version) advice.push(...matchAdvice(dep, version));
-    }
-  }
+  for (const file of files) for (const { dep, version } of checkedDependencies(file, ignored)) advice.push(...matchAdvice(dep, version));
   return advice;
+}
+
+/** A file's dependencies that can be checked, with their versions (direct references and bad specifiers left out, the latter noted in `issues`). */
+function* checkedDependencies(file: DependencyFile, issues: AuditIssue[]): Generator<{ dep: Dependency; version: DependencyVersion }> {
+  for (const dep of file.dependencies) {
+    if (dep.url !== undefined && dep.version === undefined) continue; // direct references: the parser notes them
+    const version = dependencyVersion(dep, issues);
+    if (version) yield { dep, version };
+  }
 }
 
 /** Audits dependency files (or folders holding them) against OSV advisories and the ML advice table. */
@@ -267,10 +270,7 @@ export async function audit(paths: readonly string[], options: AuditOptions = {}
       const line = pi.source.line;
       issues.push({ file: pi.source.file, ...(line !== undefined ? { line } : {}), code: pi.code, message: pi.message, fatal: FATAL_PARSER_CODES.has(pi.code) });
     }
-    for (const dep of file.dependencies) {
-      if (dep.url !== undefined && dep.version === undefined) continue; // direct references: the parser notes them
-      const version = dependencyVersion(dep, issues);
-      if (!version) continue;
+    for (const { dep, version } of checkedDependencies(file, issues)) {
       const hits: { entry: OsvEntry; hit: AffectedHit }[] = [];
       for (const entry of db.lookup(dep.name)) {
         const hit = matchAffected(version, entry);
