@@ -22,6 +22,33 @@ export function apiPath(...segments) {
   return "/api/v1/" + segments.map((seg) => encodeURIComponent(String(seg))).join("/");
 }
 
+/** fetch() without cookies or caching; an unreachable server is ApiError NETWORK_ERROR. */
+async function send(url, init) {
+  try {
+    return await fetch(url, { ...init, credentials: "omit", cache: "no-store" });
+  } catch (err) {
+    throw new ApiError(0, "NETWORK_ERROR", `cannot reach the server: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function parseJson(text) {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** A non-2xx answer as ApiError with the server's code and message; a refused token also tells the listeners. */
+function answerError(response, data, token) {
+  const error = data && typeof data === "object" && data.error && typeof data.error === "object" ? data.error : {};
+  const code = typeof error.code === "string" ? error.code : `HTTP_${response.status}`;
+  const message = typeof error.message === "string" ? error.message : `${response.status} ${response.statusText}`;
+  if (response.status === 401 && token) for (const listener of unauthorizedListeners) listener();
+  return new ApiError(response.status, code, message);
+}
+
 /**
  * Calls the API and returns the parsed JSON (or null for an empty body). Throws ApiError with the server's
  * error code and message for any non-2xx answer.
@@ -36,28 +63,10 @@ export async function api(path, { method = "GET", body, token = getToken(), quer
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) params.set(k, String(v));
     url += `?${params}`;
   }
-  let response;
-  try {
-    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit", cache: "no-store" });
-  } catch (err) {
-    throw new ApiError(0, "NETWORK_ERROR", `cannot reach the server: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const response = await send(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
-  let data = null;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = null;
-    }
-  }
-  if (!response.ok) {
-    const error = data && typeof data === "object" && data.error && typeof data.error === "object" ? data.error : {};
-    const code = typeof error.code === "string" ? error.code : `HTTP_${response.status}`;
-    const message = typeof error.message === "string" ? error.message : `${response.status} ${response.statusText}`;
-    if (response.status === 401 && token) for (const listener of unauthorizedListeners) listener();
-    throw new ApiError(response.status, code, message);
-  }
+  const data = parseJson(text);
+  if (!response.ok) throw answerError(response, data, token);
   if (text && data === null) throw new ApiError(response.status, "MALFORMED_INPUT", `the server sent a response that is not JSON for ${path}`);
   return data;
 }
@@ -80,23 +89,8 @@ export async function apiDownload(url) {
   const token = getToken();
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch(url, { headers, credentials: "omit", cache: "no-store" });
-  } catch (err) {
-    throw new ApiError(0, "NETWORK_ERROR", `cannot reach the server: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (!response.ok) {
-    let error = {};
-    try {
-      const data = JSON.parse(await response.text());
-      if (data && typeof data.error === "object" && data.error) error = data.error;
-    } catch {
-      // not JSON: the status says enough
-    }
-    if (response.status === 401 && token) for (const listener of unauthorizedListeners) listener();
-    throw new ApiError(response.status, typeof error.code === "string" ? error.code : `HTTP_${response.status}`, typeof error.message === "string" ? error.message : `${response.status} ${response.statusText}`);
-  }
+  const response = await send(url, { headers });
+  if (!response.ok) throw answerError(response, parseJson(await response.text()), token);
   return { blob: await response.blob(), type: response.headers.get("content-type") ?? "" };
 }
 
