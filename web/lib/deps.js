@@ -4,8 +4,8 @@
  *  - `vulnerabilities`: OSV advisories ({ id, aliases, package: "onnx", version, severity, summary, fixed: [] });
  *  - `advice`: modelgate's own advice on ML packages ({ id: "torch-load-weights-only-bypass", package: "torch",
  *    version, severity, title, fixed: "2.6.0", cves }).
- * `package` is the PEP 503 name as a string; an object ({ name, version }) is read too, so another producer's shape
- * still shows its names.
+ * `package` is the PEP 503 name as a string (the dashboard once read `package.name` and showed nothing); an object
+ * ({ name, version }) is read too.
  */
 import { SEVERITIES } from "./dom.js";
 
@@ -16,14 +16,14 @@ function str(v) {
 /** { name, version } of an entry, whether `package` is a string or an object. */
 export function packageOf(entry) {
   if (!entry || typeof entry !== "object") return { name: "", version: undefined };
-  const p = entry.package ?? entry.dependency ?? entry.name;
+  const p = entry.package;
   if (typeof p === "string") return { name: p, version: str(entry.version) };
   if (p && typeof p === "object") return { name: str(p.name) ?? "", version: str(p.version) ?? str(entry.version) };
   return { name: "", version: str(entry.version) };
 }
 
 function fixedOf(entry) {
-  const f = entry.fixed ?? entry.fixedIn;
+  const f = entry.fixed;
   if (Array.isArray(f)) return f.map(String);
   return f === undefined || f === null || f === "" ? [] : [String(f)];
 }
@@ -44,7 +44,7 @@ function rows(list, kind) {
     const pkg = packageOf(x);
     return {
       kind,
-      id: String(x.id ?? x.advisory ?? x.osv ?? ""),
+      id: String(x.id ?? ""),
       aliases: (Array.isArray(x.aliases) ? x.aliases : Array.isArray(x.cves) ? x.cves : []).map(String),
       package: pkg.name,
       version: pkg.version,
@@ -52,8 +52,8 @@ function rows(list, kind) {
       severity: severityOf(x),
       title: str(x.title) ?? str(x.summary) ?? str(x.message) ?? "",
       fixed: fixedOf(x),
-      file: str(x.source?.file) ?? str(x.file),
-      line: typeof x.source?.line === "number" ? x.source.line : typeof x.line === "number" ? x.line : undefined,
+      file: str(x.source?.file),
+      line: typeof x.source?.line === "number" ? x.source.line : undefined,
     };
   });
 }
@@ -61,18 +61,14 @@ function rows(list, kind) {
 /** Every advisory and advice item of an audit, most severe first. */
 export function auditEntries(audit) {
   if (!audit || typeof audit !== "object") return [];
-  const vulns = Array.isArray(audit.vulnerabilities) ? audit.vulnerabilities : Array.isArray(audit.findings) ? audit.findings : Array.isArray(audit.matches) ? audit.matches : [];
-  const advice = Array.isArray(audit.advice) ? audit.advice : Array.isArray(audit.advisories) ? audit.advisories : [];
-  return [...rows(vulns, "advisory"), ...rows(advice, "advice")].sort(bySeverity);
+  return [...rows(audit.vulnerabilities, "advisory"), ...rows(audit.advice, "advice")].sort(bySeverity);
 }
 
 /** How many dependencies the audit read: its summary, else the dependency files' lists. */
 export function dependencyCount(audit) {
   if (!audit || typeof audit !== "object") return undefined;
   if (typeof audit.summary?.dependencies === "number") return audit.summary.dependencies;
-  if (typeof audit.dependencyCount === "number") return audit.dependencyCount;
   if (Array.isArray(audit.files)) return audit.files.reduce((n, f) => n + (Array.isArray(f?.dependencies) ? f.dependencies.length : 0), 0);
-  for (const k of ["dependencies", "packages"]) if (Array.isArray(audit[k])) return audit[k].length;
   return undefined;
 }
 

@@ -3,6 +3,7 @@
  * { passed, results: [{ rule, outcome, message, severity, suppressed, suppression, controls }] }. Unknown fields
  * are ignored, so a newer server's report still shows what this page understands.
  */
+import { SEVERITIES } from "./dom.js";
 
 function str(v) {
   return typeof v === "string" ? v : undefined;
@@ -77,8 +78,7 @@ export function versionPassed(version) {
   return normaliseVerdict(version.verdict)?.passed;
 }
 
-const RANKED = ["critical", "high", "medium", "low", "info"];
-const rank = (s) => (RANKED.includes(s) ? RANKED.length - RANKED.indexOf(s) : 0);
+const rank = (s) => (SEVERITIES.includes(s) ? SEVERITIES.length - SEVERITIES.indexOf(s) : 0);
 
 /**
  * The worst reason a version is held for: { maxSeverity, from: "findings" | "policy", rule, reasons, failing }.
@@ -92,17 +92,17 @@ export function holdOf(version) {
   const h = version.hold;
   if (h && typeof h === "object") {
     return {
-      maxSeverity: RANKED.includes(h.maxSeverity) ? h.maxSeverity : undefined,
+      maxSeverity: SEVERITIES.includes(h.maxSeverity) ? h.maxSeverity : undefined,
       from: str(h.from),
       rule: str(h.rule),
       reasons: typeof h.reasons === "number" ? h.reasons : reasons,
       failing: typeof h.failing === "number" ? h.failing : 0,
     };
   }
-  const scanMax = RANKED.includes(version.scan?.maxSeverity) ? version.scan.maxSeverity : undefined;
+  const scanMax = SEVERITIES.includes(version.scan?.maxSeverity) ? version.scan.maxSeverity : undefined;
   const failing = (normaliseVerdict(version.verdict)?.results ?? []).filter((r) => r.outcome === "fail" || r.outcome === "error");
   let worst;
-  for (const r of failing) if (RANKED.includes(r.severity) && (!worst || rank(r.severity) > rank(worst.severity))) worst = r;
+  for (const r of failing) if (SEVERITIES.includes(r.severity) && (!worst || rank(r.severity) > rank(worst.severity))) worst = r;
   if (worst && (!scanMax || rank(worst.severity) > rank(scanMax))) return { maxSeverity: worst.severity, from: "policy", rule: worst.rule, reasons, failing: failing.length };
   return { ...(scanMax ? { maxSeverity: scanMax, from: "findings" } : {}), reasons, failing: failing.length };
 }
