@@ -97,8 +97,9 @@ describe("version report downloads and hold summaries", () => {
 
   it("lists versions with their digest and hold summary", async () => {
     const list = await reviewer.get<{ version: string; digest: string; hold: { maxSeverity: string } }[]>("/api/v1/projects/nlp/models/chat/versions");
-    const detail = await reviewer.get<{ digest: string }>(base);
+    const detail = await reviewer.get<{ digest: string; hold: unknown }>(base);
     expect(list.body[0]!.digest).toBe(detail.body.digest);
+    expect(detail.body.hold).toEqual(list.body[0]!.hold);
     expect(list.body[0]!.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(list.body[0]!.hold.maxSeverity).toBe("critical");
   });

@@ -78,31 +78,21 @@ export function versionPassed(version) {
   return normaliseVerdict(version.verdict)?.passed;
 }
 
-const rank = (s) => (SEVERITIES.includes(s) ? SEVERITIES.length - SEVERITIES.indexOf(s) : 0);
-
 /**
- * The worst reason a version is held for: { maxSeverity, from: "findings" | "policy", rule, reasons, failing }.
- * The server's lists send it as `hold`; for a version with its verdict (the version page) it is worked out the same
- * way: the most severe of the scan findings and of the failing policy results, so a version quarantined for three
- * critical dependency advisories — and no scan finding — shows "critical", not "—".
+ * The worst reason a version is held for, as the server works it out (`hold` in the version, its lists and the
+ * quarantine queue): { maxSeverity, from: "findings" | "policy", rule, reasons, failing }. The most severe of the
+ * scan findings and of the failing policy results, so a version quarantined for three critical dependency
+ * advisories — and no scan finding — shows "critical", not "—".
  */
 export function holdOf(version) {
-  if (!version || typeof version !== "object") return { reasons: 0, failing: 0 };
-  const reasons = Array.isArray(version.reasons) ? version.reasons.length : 0;
-  const h = version.hold;
-  if (h && typeof h === "object") {
-    return {
-      maxSeverity: SEVERITIES.includes(h.maxSeverity) ? h.maxSeverity : undefined,
-      from: str(h.from),
-      rule: str(h.rule),
-      reasons: typeof h.reasons === "number" ? h.reasons : reasons,
-      failing: typeof h.failing === "number" ? h.failing : 0,
-    };
-  }
-  const scanMax = SEVERITIES.includes(version.scan?.maxSeverity) ? version.scan.maxSeverity : undefined;
-  const failing = (normaliseVerdict(version.verdict)?.results ?? []).filter((r) => r.outcome === "fail" || r.outcome === "error");
-  let worst;
-  for (const r of failing) if (SEVERITIES.includes(r.severity) && (!worst || rank(r.severity) > rank(worst.severity))) worst = r;
-  if (worst && (!scanMax || rank(worst.severity) > rank(scanMax))) return { maxSeverity: worst.severity, from: "policy", rule: worst.rule, reasons, failing: failing.length };
-  return { ...(scanMax ? { maxSeverity: scanMax, from: "findings" } : {}), reasons, failing: failing.length };
+  const h = version && typeof version === "object" ? version.hold : undefined;
+  const reasons = Array.isArray(version?.reasons) ? version.reasons.length : 0;
+  if (!h || typeof h !== "object") return { reasons, failing: 0 };
+  return {
+    maxSeverity: SEVERITIES.includes(h.maxSeverity) ? h.maxSeverity : undefined,
+    from: str(h.from),
+    rule: str(h.rule),
+    reasons: typeof h.reasons === "number" ? h.reasons : reasons,
+    failing: typeof h.failing === "number" ? h.failing : 0,
+  };
 }

@@ -75,7 +75,7 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.get<{ Params: VersionParams }>(BASE, needs("model:read", "project"), async (request) => {
     const { v } = await loadVersion(ctx, request, request.params, "model:read");
-    return versionDetail(v, await listFiles(ctx.db, v.id));
+    return { ...versionDetail(v, await listFiles(ctx.db, v.id)), hold: holdSummary(v) };
   });
 
   const document = (suffix: "sbom" | "audit", column: "sbom" | "audit", what: string): void => {
